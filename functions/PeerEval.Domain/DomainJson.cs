@@ -1,0 +1,20 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace PeerEval.Domain;
+
+/// <summary>The one JSON shape for everything the domain hands to storage or the wire: camelCase, enums as names.</summary>
+public static class DomainJson
+{
+    public static JsonSerializerOptions Options { get; } = Create();
+
+    public static JsonSerializerOptions Create()
+    {
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
+        {
+            DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        };
+        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
+        return options;
+    }
+}

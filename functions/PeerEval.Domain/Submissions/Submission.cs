@@ -1,0 +1,42 @@
+using PeerEval.Domain.Instruments;
+
+namespace PeerEval.Domain.Submissions;
+
+public enum Occasion { Baseline, Followup, Discharge }
+
+public sealed record Stay(DateOnly AdmittedOn, DateOnly? DischargedOn);
+
+public sealed record InstrumentResponse(InstrumentDefinition Instrument, IReadOnlyDictionary<string, int?> Answers);
+
+/// <summary>A submission that passed validation, still holding the raw participant reference.</summary>
+public sealed record SubmissionRequest(
+    string SubmissionId,
+    string ParticipantRef,
+    Occasion Occasion,
+    DateOnly CompletedOn,
+    IReadOnlyList<InstrumentResponse> Responses,
+    Stay? Stay);
+
+public static class OccasionNames
+{
+    public static string ToName(this Occasion occasion) => occasion switch
+    {
+        Occasion.Baseline => "baseline",
+        Occasion.Followup => "followup",
+        _ => "discharge",
+    };
+
+    public static bool TryParse(string? name, out Occasion occasion)
+    {
+        (var ok, occasion) = name switch
+        {
+            "baseline" => (true, Occasion.Baseline),
+            "followup" => (true, Occasion.Followup),
+            "discharge" => (true, Occasion.Discharge),
+            _ => (false, default),
+        };
+        return ok;
+    }
+
+    public static IReadOnlyList<string> All { get; } = ["baseline", "followup", "discharge"];
+}

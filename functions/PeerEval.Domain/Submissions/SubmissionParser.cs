@@ -1,0 +1,241 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using PeerEval.Domain.Instruments;
+
+namespace PeerEval.Domain.Submissions;
+
+/// <summary>
+/// Reads a submission body strictly: every unknown, duplicated, mistyped or out-of-range field is
+/// reported by its JSON path, all at once, so a form can show each error beside its field.
+/// </summary>
+public static partial class SubmissionParser
+{
+    public const int MaxParticipantRefLength = 200;
+
+    [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
+    public static partial Regex SubmissionIdPattern();
+
+    private static readonly string[] TopLevel = ["submissionId", "participantRef", "occasion", "completedOn", "responses", "stay"];
+
+    public static SubmissionRequest? Parse(JsonElement body, Func<string, InstrumentDefinition?> findInstrument, DateOnly today, ErrorBag errors)
+    {
+        if (body.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add("$", "The body must be a JSON object.");
+            return null;
+        }
+        var fields = ReadObject(body, "", TopLevel, errors);
+
+        var submissionId = RequiredString(fields, "submissionId", "submissionId", errors);
+        if (submissionId is not null && !SubmissionIdPattern().IsMatch(submissionId))
+            errors.Add("submissionId", "Use 1-64 letters, digits, '-' or '_' (a UUID works well).");
+
+        var participantRef = RequiredString(fields, "participantRef", "participantRef", errors);
+        if (participantRef is not null && (participantRef.Trim().Length == 0 || participantRef.Length > MaxParticipantRefLength))
+            errors.Add("participantRef", $"Give 1-{MaxParticipantRefLength} characters.");
+
+        var occasionName = RequiredString(fields, "occasion", "occasion", errors);
+        var occasion = Occasion.Baseline;
+        if (occasionName is not null && !OccasionNames.TryParse(occasionName, out occasion))
+            errors.Add("occasion", "Must be one of: baseline, followup, discharge.");
+
+        var completedOn = RequiredDate(fields, "completedOn", "completedOn", today, errors);
+        var responses = ReadResponses(fields, findInstrument, errors);
+        var stay = ReadStay(fields, today, errors);
+
+        if (errors.IsEmpty && responses.Count == 0 && stay is null)
+            errors.Add("responses", "Give at least one questionnaire, or a stay.");
+
+        if (!errors.IsEmpty)
+            return null;
+        return new SubmissionRequest(submissionId!, participantRef!, occasion, completedOn!.Value, responses, stay);
+    }
+
+    private static List<InstrumentResponse> ReadResponses(Dictionary<string, JsonElement> fields, Func<string, InstrumentDefinition?> findInstrument, ErrorBag errors)
+    {
+        var responses = new List<InstrumentResponse>();
+        if (!fields.TryGetValue("responses", out var array))
+        {
+            if (!fields.ContainsKey("stay"))
+                errors.Add("responses", "Required.");
+            return responses;
+        }
+        if (array.ValueKind != JsonValueKind.Array)
+        {
+            errors.Add("responses", "Must be an array.");
+            return responses;
+        }
+        if (array.GetArrayLength() > 20)
+        {
+            errors.Add("responses", "At most 20 questionnaires in one submission.");
+            return responses;
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var index = 0;
+        foreach (var element in array.EnumerateArray())
+        {
+            var path = $"responses[{index++}]";
+            if (element.ValueKind != JsonValueKind.Object)
+            {
+                errors.Add(path, "Must be an object.");
+                continue;
+            }
+            var response = ReadObject(element, path + ".", ["instrument", "answers"], errors);
+            var instrumentId = RequiredString(response, "instrument", $"{path}.instrument", errors);
+            InstrumentDefinition? instrument = null;
+            if (instrumentId is not null)
+            {
+                instrument = findInstrument(instrumentId);
+                if (instrument is null)
+                    errors.Add($"{path}.instrument", $"Unknown instrument '{Printable(instrumentId)}'.");
+                else if (!seen.Add(instrumentId))
+                    errors.Add($"{path}.instrument", $"Instrument '{instrumentId}' appears more than once in this submission.");
+            }
+            if (!response.TryGetValue("answers", out var answersElement))
+            {
+                errors.Add($"{path}.answers", "Required.");
+                continue;
+            }
+            if (answersElement.ValueKind != JsonValueKind.Object)
+            {
+                errors.Add($"{path}.answers", "Must be an object of item id to whole number or null.");
+                continue;
+            }
+            if (instrument is null)
+                continue;
+
+            var answers = ReadAnswers(instrument, answersElement, $"{path}.answers", errors);
+            if (answers is null)
+                continue;
+            var missing = Scoring.MissingCount(instrument, answers);
+            if (missing > instrument.Scoring.ProrateMaxMissing)
+                errors.Add($"{path}.answers",
+                    $"{missing} items of '{instrument.Id}' were skipped; at most {instrument.Scoring.ProrateMaxMissing} may be.");
+            else
+                responses.Add(new InstrumentResponse(instrument, answers));
+        }
+        return responses;
+    }
+
+    private static Dictionary<string, int?>? ReadAnswers(InstrumentDefinition instrument, JsonElement answersElement, string path, ErrorBag errors)
+    {
+        var answers = new Dictionary<string, int?>(StringComparer.Ordinal);
+        var ok = true;
+        foreach (var property in answersElement.EnumerateObject())
+        {
+            var itemPath = $"{path}.{PathSegment(property.Name)}";
+            var item = instrument.FindItem(property.Name);
+            if (item is null)
+            {
+                errors.Add(itemPath, $"'{instrument.Id}' has no item '{Printable(property.Name)}'.");
+                ok = false;
+                continue;
+            }
+            if (answers.ContainsKey(item.Id))
+            {
+                errors.Add(itemPath, "Answered more than once.");
+                ok = false;
+                continue;
+            }
+            switch (property.Value.ValueKind)
+            {
+                case JsonValueKind.Null:
+                    answers[item.Id] = null;
+                    break;
+                case JsonValueKind.Number when property.Value.TryGetInt32(out var value) && value >= item.Min && value <= item.Max:
+                    answers[item.Id] = value;
+                    break;
+                default:
+                    errors.Add(itemPath, $"Must be a whole number from {item.Min} to {item.Max}, or null if skipped.");
+                    ok = false;
+                    break;
+            }
+        }
+        return ok ? answers : null;
+    }
+
+    private static Stay? ReadStay(Dictionary<string, JsonElement> fields, DateOnly today, ErrorBag errors)
+    {
+        if (!fields.TryGetValue("stay", out var element) || element.ValueKind == JsonValueKind.Null)
+            return null;
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add("stay", "Must be an object with admittedOn and, once discharged, dischargedOn.");
+            return null;
+        }
+        var stay = ReadObject(element, "stay.", ["admittedOn", "dischargedOn"], errors);
+        var admitted = RequiredDate(stay, "admittedOn", "stay.admittedOn", today, errors);
+        DateOnly? discharged = null;
+        if (stay.TryGetValue("dischargedOn", out var dischargedElement) && dischargedElement.ValueKind != JsonValueKind.Null)
+            discharged = RequiredDate(stay, "dischargedOn", "stay.dischargedOn", today, errors);
+        if (admitted is { } a && discharged is { } d && d < a)
+            errors.Add("stay.dischargedOn", "Cannot be before admittedOn.");
+        return admitted is null ? null : new Stay(admitted.Value, discharged);
+    }
+
+    /// <summary>Collects an object's properties, reporting unknown and duplicated names.</summary>
+    private static Dictionary<string, JsonElement> ReadObject(JsonElement element, string prefix, string[] known, ErrorBag errors)
+    {
+        var fields = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        foreach (var property in element.EnumerateObject())
+        {
+            var path = prefix + PathSegment(property.Name);
+            if (!known.Contains(property.Name, StringComparer.Ordinal))
+                errors.Add(path, "Unknown property.");
+            else if (!fields.TryAdd(property.Name, property.Value))
+                errors.Add(path, "Given more than once.");
+        }
+        return fields;
+    }
+
+    private static string? RequiredString(Dictionary<string, JsonElement> fields, string name, string path, ErrorBag errors)
+    {
+        if (!fields.TryGetValue(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            errors.Add(path, "Required.");
+            return null;
+        }
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            errors.Add(path, "Must be a string.");
+            return null;
+        }
+        return value.GetString();
+    }
+
+    private static DateOnly? RequiredDate(Dictionary<string, JsonElement> fields, string name, string path, DateOnly today, ErrorBag errors)
+    {
+        var text = RequiredString(fields, name, path, errors);
+        if (text is null)
+            return null;
+        if (!DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+        {
+            errors.Add(path, "Must be a date written YYYY-MM-DD.");
+            return null;
+        }
+        // One day of grace: a form completed late in the evening somewhere east of UTC is not from the future.
+        if (date > today.AddDays(1))
+        {
+            errors.Add(path, "Cannot be in the future.");
+            return null;
+        }
+        if (date.Year < 1950)
+        {
+            errors.Add(path, "Must be 1950 or later.");
+            return null;
+        }
+        return date;
+    }
+
+    /// <summary>Keeps error paths readable and free of control characters when a name is hostile.</summary>
+    private static string PathSegment(string name) =>
+        Regex.IsMatch(name, "^[A-Za-z_][A-Za-z0-9_-]{0,63}$") ? name : $"['{Printable(name)}']";
+
+    private static string Printable(string text)
+    {
+        var clean = new string(text.Select(c => char.IsControl(c) || char.IsSurrogate(c) ? '?' : c).Take(64).ToArray());
+        return text.Length > 64 ? clean + "…" : clean;
+    }
+}

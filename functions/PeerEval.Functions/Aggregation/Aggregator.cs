@@ -1,0 +1,154 @@
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using PeerEval.Domain;
+using PeerEval.Functions.Storage;
+using PeerEval.Functions.Submissions;
+
+namespace PeerEval.Functions.Aggregation;
+
+/// <summary>A message's fate: null reason means done; otherwise it is retried, and poisoned after the last try.</summary>
+public sealed record MessageResult(string? FailureReason, SubmissionMessage? Message)
+{
+    public bool Succeeded => FailureReason is null;
+}
+
+/// <summary>
+/// Folds queued submissions into report rows. A batch is folded together: one ledger write per
+/// participant and one transaction per report month, however many messages touch it. Each step is
+/// idempotent, so a crash anywhere is healed by redelivery.
+/// </summary>
+public sealed class Aggregator(Storage.Storage storage, ParticipantLedger ledger, ReportWriter reports, ILogger<Aggregator> logger)
+{
+    private const int Parallelism = 8;
+
+    public async Task<IReadOnlyList<MessageResult>> ProcessAsync(IReadOnlyList<string> messages, CancellationToken ct)
+    {
+        var parsed = messages.Select(Parse).ToList();
+        var valid = parsed.Where(p => p.Succeeded).Select(p => p.Message!).Distinct().ToList();
+        if (valid.Count == 0)
+            return parsed;
+        try
+        {
+            var failures = await FoldAsync(valid, ct);
+            return parsed.Select(p => p.Succeeded && failures.TryGetValue(p.Message!, out var reason) ? p with { FailureReason = reason } : p).ToList();
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            if (valid.Count == 1)
+                return parsed.Select(p => p.Succeeded ? p with { FailureReason = Describe(e) } : p).ToList();
+            // Something in the batch failed: fold each message alone so one bad message cannot hold back the rest.
+            logger.LogWarning("Batch of {Count} failed ({Error}); folding one at a time.", valid.Count, e.GetType().Name);
+            var results = new List<MessageResult>();
+            foreach (var result in parsed)
+                results.Add(result.Succeeded ? (await ProcessAsync([result.Message!.ToJson()], ct))[0] : result);
+            return results;
+        }
+    }
+
+    /// <summary>A reason fit for the failure record: the error's kind and first line, never message content.</summary>
+    private static string Describe(Exception e)
+    {
+        var firstLine = e.Message.Split('\n', 2)[0].Trim();
+        var reason = $"{e.GetType().Name}: {firstLine}";
+        return reason.Length > 300 ? reason[..300] : reason;
+    }
+
+    /// <summary>Returns the messages that cannot succeed, with why; throws on anything worth retrying.</summary>
+    private async Task<Dictionary<SubmissionMessage, string>> FoldAsync(IReadOnlyList<SubmissionMessage> messages, CancellationToken ct)
+    {
+        var failures = new Dictionary<SubmissionMessage, string>();
+        var loaded = await Task.WhenAll(messages.Select(async m =>
+        {
+            var response = await storage.Submissions.GetEntityIfExistsAsync<TableEntity>(m.ServiceId, m.SubmissionId, cancellationToken: ct);
+            return (Message: m, Submission: response.HasValue ? StoredSubmission.From(response.Value!) : null);
+        }));
+
+        var toFold = new List<StoredSubmission>();
+        foreach (var (message, submission) in loaded)
+        {
+            if (submission is null)
+                failures[message] = "No stored submission matches this message.";
+            else if (submission.Status == SubmissionStatus.Erased)
+                continue; // erased after it was queued: nothing left to count
+            else if (submission.Observation is null)
+                failures[message] = "The stored submission has no observation to aggregate.";
+            else
+                toFold.Add(submission);
+        }
+
+        var participants = new List<ParticipantState>();
+        await Parallel.ForEachAsync(
+            toFold.GroupBy(s => (s.ServiceId, s.ParticipantHash)),
+            new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = ct },
+            async (group, token) =>
+            {
+                var state = await ledger.RecordAsync(group.Key.ServiceId, group.Key.ParticipantHash, group.Select(s => s.Observation!).ToList(), token);
+                lock (participants)
+                    participants.Add(state);
+            });
+
+        await ApplyToReportsAsync(participants, ct);
+        await MarkAggregatedAsync(toFold, ct);
+        return failures;
+    }
+
+    /// <summary>Writes every month the participants touch, one transaction per month for all of them.</summary>
+    public Task ApplyToReportsAsync(IReadOnlyList<ParticipantState> participants, CancellationToken ct) =>
+        Parallel.ForEachAsync(
+            participants
+                .SelectMany(p => p.Months.Select(month => (p.ServiceId, Month: month, Participant: p)))
+                .GroupBy(x => (x.ServiceId, x.Month), x => x.Participant),
+            new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = ct },
+            async (month, token) => await reports.ApplyAsync(month.Key.ServiceId, month.Key.Month, month.ToList(), token));
+
+    private async Task MarkAggregatedAsync(IReadOnlyList<StoredSubmission> submissions, CancellationToken ct)
+    {
+        foreach (var service in submissions.Where(s => s.Status != SubmissionStatus.Aggregated).GroupBy(s => s.ServiceId))
+        {
+            foreach (var chunk in service.Chunk(EntityGroup.MaxOperations))
+            {
+                var group = new EntityGroup(service.Key);
+                foreach (var submission in chunk)
+                    group.Add(TableTransactionActionType.UpdateMerge,
+                        new TableEntity(service.Key, submission.SubmissionId) { ["Status"] = SubmissionStatus.Aggregated }, ETag.All);
+                try
+                {
+                    await group.SubmitAsync(storage.Submissions, ct);
+                }
+                catch (TableTransactionFailedException e) when (e.Status == 404)
+                {
+                    // A row erased meanwhile: mark the others one by one.
+                    foreach (var submission in chunk)
+                        await MarkOneAsync(submission, ct);
+                }
+            }
+        }
+    }
+
+    private async Task MarkOneAsync(StoredSubmission submission, CancellationToken ct)
+    {
+        try
+        {
+            await storage.Submissions.UpdateEntityAsync(
+                new TableEntity(submission.ServiceId, submission.SubmissionId) { ["Status"] = SubmissionStatus.Aggregated }, ETag.All, TableUpdateMode.Merge, ct);
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+        }
+    }
+
+    private static MessageResult Parse(string text)
+    {
+        try
+        {
+            var message = JsonSerializer.Deserialize<SubmissionMessage>(text, DomainJson.Options);
+            if (message is { ServiceId.Length: > 0, SubmissionId.Length: > 0 })
+                return new MessageResult(null, message);
+        }
+        catch (JsonException)
+        {
+        }
+        return new MessageResult("The message is not a submission reference ({\"serviceId\", \"submissionId\"}).", null);
+    }
+}

@@ -1,0 +1,80 @@
+using Azure;
+using Azure.Data.Tables;
+using PeerEval.Functions.Submissions;
+
+namespace PeerEval.Functions.Aggregation;
+
+/// <summary>
+/// Keeps the reason a message was given up on (the poison queue holds only the message itself), and
+/// replays poison messages once their cause is fixed.
+/// </summary>
+public sealed class PoisonMessages(Storage.Storage storage, TimeProvider clock, ILogger<PoisonMessages> logger)
+{
+    public async Task RecordAsync(string messageId, string messageText, SubmissionMessage? message, string reason, long dequeueCount, CancellationToken ct)
+    {
+        logger.LogWarning("Message {MessageId} failed {DequeueCount} times and is poisoned: {Reason}", messageId, dequeueCount, reason);
+        await storage.Failures.UpsertEntityAsync(new TableEntity(storage.Names.PoisonQueue, messageId)
+        {
+            ["Message"] = messageText.Length > 1024 ? messageText[..1024] : messageText,
+            ["Reason"] = reason,
+            ["DequeueCount"] = dequeueCount,
+            ["FailedAt"] = clock.GetUtcNow(),
+        }, TableUpdateMode.Replace, ct);
+        if (message is not null)
+            await SetStatusAsync(message, SubmissionStatus.Rejected, reason, ct);
+    }
+
+    /// <summary>Moves one message from the work queue to the poison queue (standalone; the host does this itself).</summary>
+    public async Task PoisonAsync(Azure.Storage.Queues.Models.QueueMessage received, SubmissionMessage? message, string reason, CancellationToken ct)
+    {
+        var sent = await storage.PoisonQueue.SendMessageAsync(received.MessageText, ct);
+        await RecordAsync(sent.Value.MessageId, received.MessageText, message, reason, received.DequeueCount, ct);
+        await storage.SubmissionQueue.DeleteMessageAsync(received.MessageId, received.PopReceipt, ct);
+    }
+
+    /// <summary>Sends every poison message back to the work queue; returns how many.</summary>
+    public async Task<int> ReplayAsync(CancellationToken ct)
+    {
+        var replayed = 0;
+        while (true)
+        {
+            var batch = (await storage.PoisonQueue.ReceiveMessagesAsync(32, TimeSpan.FromMinutes(1), ct)).Value;
+            if (batch.Length == 0)
+                return replayed;
+            foreach (var poisoned in batch)
+            {
+                if (System.Text.Json.JsonSerializer.Deserialize<SubmissionMessage>(poisoned.MessageText, PeerEval.Domain.DomainJson.Options) is { } message)
+                    await SetStatusAsync(message, SubmissionStatus.Queued, null, ct);
+                await storage.SubmissionQueue.SendMessageAsync(poisoned.MessageText, ct);
+                await storage.PoisonQueue.DeleteMessageAsync(poisoned.MessageId, poisoned.PopReceipt, ct);
+                replayed++;
+            }
+        }
+    }
+
+    public async Task<IReadOnlyList<PoisonRecord>> ListAsync(CancellationToken ct)
+    {
+        var records = new List<PoisonRecord>();
+        await foreach (var entity in storage.Failures.QueryAsync<TableEntity>(e => e.PartitionKey == storage.Names.PoisonQueue, cancellationToken: ct))
+            records.Add(new PoisonRecord(entity.RowKey, entity.GetString("Message"), entity.GetString("Reason"), entity.GetInt64("DequeueCount") ?? 0, entity.GetDateTimeOffset("FailedAt")));
+        return records;
+    }
+
+    private async Task SetStatusAsync(SubmissionMessage message, string status, string? reason, CancellationToken ct)
+    {
+        try
+        {
+            await storage.Submissions.UpdateEntityAsync(new TableEntity(message.ServiceId, message.SubmissionId)
+            {
+                ["Status"] = status,
+                ["Reason"] = reason ?? "",
+            }, ETag.All, TableUpdateMode.Merge, ct);
+        }
+        catch (RequestFailedException e) when (e.Status is 404 or 400)
+        {
+            // No such submission (or an id storage cannot hold): the reason stays with the failure record.
+        }
+    }
+}
+
+public sealed record PoisonRecord(string MessageId, string? Message, string? Reason, long DequeueCount, DateTimeOffset? FailedAt);

@@ -1,0 +1,40 @@
+using Azure.Data.Tables;
+using PeerEval.Domain.Aggregation;
+using PeerEval.Functions.Submissions;
+
+namespace PeerEval.Functions.Aggregation;
+
+public sealed record RebuildSummary(string ServiceId, int Submissions, int Participants);
+
+/// <summary>
+/// Rebuilds a service's reports from its stored submissions alone: drops every report row, replaces
+/// each participant's history as a new version, and writes the months again. An admin repair, meant
+/// for when the queue is quiet.
+/// </summary>
+public sealed class Rebuilder(Storage.Storage storage, ParticipantLedger ledger, ReportWriter reports, Aggregator aggregator)
+{
+    public async Task<RebuildSummary> RebuildAsync(string serviceId, CancellationToken ct)
+    {
+        var histories = new Dictionary<string, List<Observation>>(StringComparer.Ordinal);
+        var submissions = 0;
+        await foreach (var entity in storage.Submissions.QueryAsync<TableEntity>(e => e.PartitionKey == serviceId, cancellationToken: ct))
+        {
+            var submission = StoredSubmission.From(entity);
+            if (submission.Status == SubmissionStatus.Erased || submission.Observation is null)
+                continue;
+            (histories.TryGetValue(submission.ParticipantHash, out var list) ? list : histories[submission.ParticipantHash] = []).Add(submission.Observation);
+            submissions++;
+        }
+
+        await reports.DeleteAllAsync(serviceId, ct);
+        var hashes = histories.Keys.ToHashSet(StringComparer.Ordinal);
+        await foreach (var participant in ledger.ListAsync(serviceId, ct))
+            hashes.Add(participant.ParticipantHash);
+
+        var participants = new List<ParticipantState>();
+        foreach (var hash in hashes)
+            participants.Add(await ledger.ReplaceAsync(serviceId, hash, histories.GetValueOrDefault(hash) ?? [], ct));
+        await aggregator.ApplyToReportsAsync(participants, ct);
+        return new RebuildSummary(serviceId, submissions, histories.Count);
+    }
+}

@@ -1,0 +1,115 @@
+using System.Security.Cryptography;
+using System.Text;
+using Azure.Data.Tables;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
+
+namespace PeerEval.Functions.Auth;
+
+public enum KeyRole { Submit, Report, Admin }
+
+public sealed record ApiKey(string KeyId, KeyRole Role, IReadOnlyList<string> Services, bool Revoked)
+{
+    public const string AllServices = "*";
+
+    public bool Covers(string serviceId) =>
+        Role == KeyRole.Admin || Services.Contains(AllServices) || Services.Contains(serviceId, StringComparer.Ordinal);
+}
+
+public sealed class ApiKeyOptions
+{
+    /// <summary>How long a key lookup is trusted before storage is asked again; revocation reaches other instances within it.</summary>
+    public int CacheSeconds { get; set; } = 30;
+
+    /// <summary>Keys seeded at start in Development only, so a fresh clone can be tried at once.</summary>
+    public List<DevKey> DevKeys { get; set; } = [];
+
+    public sealed class DevKey
+    {
+        public string Key { get; set; } = "";
+        public KeyRole Role { get; set; }
+        public List<string> Services { get; set; } = [];
+    }
+}
+
+/// <summary>API keys, kept only as SHA-256 hashes. The raw key exists once: in the answer that issues it.</summary>
+public sealed class ApiKeyStore(Storage.Storage storage, IMemoryCache cache, IOptions<ApiKeyOptions> options, TimeProvider clock)
+{
+    private const string Partition = "key";
+
+    public async Task<ApiKey?> FindAsync(string rawKey, CancellationToken cancellationToken)
+    {
+        var hash = Hash(rawKey);
+        if (cache.TryGetValue(hash, out ApiKey? cached))
+            return cached;
+        var response = await storage.Keys.GetEntityIfExistsAsync<TableEntity>(Partition, hash, cancellationToken: cancellationToken);
+        var key = response.HasValue ? ToKey(response.Value!) : null;
+        if (options.Value.CacheSeconds > 0)
+            cache.Set(hash, key, TimeSpan.FromSeconds(options.Value.CacheSeconds));
+        return key;
+    }
+
+    public async Task<(ApiKey Key, string Secret)> IssueAsync(KeyRole role, IReadOnlyList<string> services, CancellationToken cancellationToken)
+    {
+        var secret = "pe_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var key = await StoreAsync(secret, role, services, cancellationToken);
+        return (key, secret);
+    }
+
+    public async Task<ApiKey> StoreAsync(string secret, KeyRole role, IReadOnlyList<string> services, CancellationToken cancellationToken)
+    {
+        var hash = Hash(secret);
+        var entity = new TableEntity(Partition, hash)
+        {
+            ["KeyId"] = KeyIdOf(hash),
+            ["Role"] = role.ToString(),
+            ["Services"] = string.Join(',', services),
+            ["Revoked"] = false,
+            ["IssuedAt"] = clock.GetUtcNow(),
+        };
+        await storage.Keys.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken);
+        cache.Remove(hash);
+        return ToKey(entity);
+    }
+
+    /// <summary>Revokes by key id; answers false when no such key exists.</summary>
+    public async Task<bool> RevokeAsync(string keyId, CancellationToken cancellationToken)
+    {
+        if (keyId.Length != 12 || !keyId.All(Uri.IsHexDigit))
+            return false;
+        var found = false;
+        // Row keys are the full hash; the id is its first 12 hex digits, so a range scan finds it.
+        await foreach (var entity in storage.Keys.QueryAsync<TableEntity>(
+            e => e.PartitionKey == Partition && e.RowKey.CompareTo(keyId) >= 0 && e.RowKey.CompareTo(keyId + "g") < 0,
+            cancellationToken: cancellationToken))
+        {
+            entity["Revoked"] = true;
+            await storage.Keys.UpdateEntityAsync(entity, entity.ETag, TableUpdateMode.Replace, cancellationToken);
+            cache.Remove(entity.RowKey);
+            found = true;
+        }
+        return found;
+    }
+
+    public static string Hash(string rawKey) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(rawKey)));
+
+    private static string KeyIdOf(string hash) => hash[..12];
+
+    private static ApiKey ToKey(TableEntity entity) => new(
+        entity.GetString("KeyId"),
+        Enum.Parse<KeyRole>(entity.GetString("Role")),
+        (entity.GetString("Services") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries),
+        entity.GetBoolean("Revoked") ?? false);
+}
+
+internal sealed class DevKeySeeder(ApiKeyStore keys, IOptions<ApiKeyOptions> options) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        foreach (var devKey in options.Value.DevKeys.Where(k => k.Key.Length > 0))
+            await keys.StoreAsync(devKey.Key, devKey.Role, devKey.Services, cancellationToken);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -1,0 +1,25 @@
+using System.ComponentModel.DataAnnotations;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Options;
+
+namespace PeerEval.Functions.Submissions;
+
+public sealed class ParticipantKeyOptions
+{
+    /// <summary>The per-deployment secret for participant pseudonyms. Changing it breaks the link to earlier submissions.</summary>
+    [Required, MinLength(16)]
+    public string ParticipantKey { get; set; } = "";
+}
+
+/// <summary>
+/// The only place a participant reference is used: it becomes HMAC-SHA256(secret, service, ref) and
+/// is forgotten. Scoping by service means the same ref at two services is two pseudonyms.
+/// </summary>
+public sealed class ParticipantHasher(IOptions<ParticipantKeyOptions> options)
+{
+    private readonly byte[] _key = Encoding.UTF8.GetBytes(options.Value.ParticipantKey);
+
+    public string Hash(string serviceId, string participantRef) =>
+        Convert.ToHexStringLower(HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes($"{serviceId}\n{participantRef}")));
+}

@@ -1,0 +1,65 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using PeerEval.Domain;
+using PeerEval.Domain.Submissions;
+using PeerEval.Functions.Auth;
+using PeerEval.Functions.Hosting;
+using PeerEval.Functions.Instruments;
+
+namespace PeerEval.Functions.Submissions;
+
+public sealed record SubmissionAccepted(string SubmissionId, string Status);
+
+public sealed record SubmissionState(string SubmissionId, string Status, string? Reason);
+
+public static class SubmissionEndpoints
+{
+    public static WebApplicationBuilder AddSubmissions(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ParticipantKeyOptions>().BindConfiguration("PeerEval").ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<ParticipantHasher>();
+        builder.Services.AddSingleton<SubmissionStore>();
+        return builder;
+    }
+
+    public static RouteGroupBuilder MapSubmissions(this RouteGroupBuilder api)
+    {
+        var submissions = api.MapGroup($"/services/{{serviceId:{Routes.ServiceIdConstraint}}}/submissions").WithTags("Submissions");
+        submissions.MapPost("/", SubmitAsync).RequireKey(KeyRole.Submit).WithName("SubmitSubmission");
+        submissions.MapGet("/{submissionId}", StatusAsync).RequireKey(KeyRole.Submit, KeyRole.Admin).WithName("GetSubmissionStatus");
+        return api;
+    }
+
+    private static async Task<IResult> SubmitAsync(
+        string serviceId, HttpRequest request, InstrumentCatalog catalog, ParticipantHasher hasher,
+        SubmissionStore store, TimeProvider clock, CancellationToken ct)
+    {
+        var (document, _, error) = await JsonBody.ReadAsync(request, ct);
+        if (error is not null)
+            return error;
+        using (document)
+        {
+            var instruments = await catalog.GetAllAsync(ct);
+            var errors = new ErrorBag();
+            var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
+            var submission = SubmissionParser.Parse(document!.RootElement, id => instruments.GetValueOrDefault(id), today, errors);
+            if (submission is null)
+                return ApiConventions.ValidationProblem(errors);
+
+            var outcome = await store.AcceptAsync(serviceId, submission, hasher.Hash(serviceId, submission.ParticipantRef), ct);
+            if (outcome == AcceptOutcome.Conflict)
+                return TypedResults.Problem(statusCode: 409, title: "This submissionId was already used for a different submission.",
+                    detail: "Generate a new submissionId for each new submission; reuse one only to retry the very same body.");
+            return TypedResults.Accepted($"/api/services/{serviceId}/submissions/{submission.SubmissionId}",
+                new SubmissionAccepted(submission.SubmissionId, SubmissionStatus.Queued));
+        }
+    }
+
+    private static async Task<Results<Ok<SubmissionState>, ProblemHttpResult>> StatusAsync(
+        string serviceId, string submissionId, SubmissionStore store, CancellationToken ct)
+    {
+        if (!SubmissionParser.SubmissionIdPattern().IsMatch(submissionId)
+            || await store.FindAsync(serviceId, submissionId, ct) is not { } entity)
+            return TypedResults.Problem(statusCode: 404, title: "No such submission for this service.");
+        return TypedResults.Ok(new SubmissionState(submissionId, entity.GetString("Status"), entity.GetString("Reason")));
+    }
+}

@@ -1,0 +1,9 @@
+// `npm test`: every test in the solution. Tests start their own Azurite on free ports; nothing needs starting by hand.
+// Extra arguments go to `dotnet test` (for example: npm test -- --filter Domain).
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { ensureNodeDependencies, root } from './deps.mjs';
+
+ensureNodeDependencies();
+const result = spawnSync('dotnet', ['test', join(root, 'PeerEval.sln'), ...process.argv.slice(2)], { cwd: root, stdio: 'inherit' });
+process.exit(result.status ?? 1);

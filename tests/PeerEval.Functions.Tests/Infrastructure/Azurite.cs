@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace PeerEval.Functions.Tests.Infrastructure;
+
+/// <summary>
+/// One in-memory Azurite for the whole test run, from the repo's pinned npm package, on free ports.
+/// Tests share the process but never data: each test gets its own table and queue prefix.
+/// </summary>
+public sealed class Azurite
+{
+    private static readonly Lazy<Task<Azurite>> Shared = new(StartAsync);
+    private readonly Process _process;
+
+    private Azurite(Process process, int blobPort, int queuePort, int tablePort)
+    {
+        _process = process;
+        ConnectionString =
+            "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;" +
+            "AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
+            $"BlobEndpoint=http://127.0.0.1:{blobPort}/devstoreaccount1;" +
+            $"QueueEndpoint=http://127.0.0.1:{queuePort}/devstoreaccount1;" +
+            $"TableEndpoint=http://127.0.0.1:{tablePort}/devstoreaccount1;";
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Stop();
+    }
+
+    public string ConnectionString { get; }
+
+    public static Task<Azurite> InstanceAsync() => Shared.Value;
+
+    private static async Task<Azurite> StartAsync()
+    {
+        var executable = Path.Combine(Repo.Root, "node_modules", ".bin", "azurite");
+        if (!File.Exists(executable))
+            throw new InvalidOperationException($"Azurite is not installed at {executable}: run `npm ci` (or `npm test`, which does it).");
+        var (blob, queue, table) = (FreePort(), FreePort(), FreePort());
+        var start = new ProcessStartInfo(executable)
+        {
+            ArgumentList =
+            {
+                "--inMemoryPersistence", "--silent", "--skipApiVersionCheck", "--disableProductStyleUrl",
+                "--blobHost", "127.0.0.1", "--blobPort", blob.ToString(),
+                "--queueHost", "127.0.0.1", "--queuePort", queue.ToString(),
+                "--tableHost", "127.0.0.1", "--tablePort", table.ToString(),
+            },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!await IsListeningAsync(table) || !await IsListeningAsync(queue))
+        {
+            if (process.HasExited || DateTime.UtcNow > deadline)
+                throw new InvalidOperationException($"Azurite did not start (exit code {(process.HasExited ? process.ExitCode : "none")}).");
+            await Task.Delay(100);
+        }
+        return new Azurite(process, blob, queue, table);
+    }
+
+    /// <summary>Kills only the process this run started: SIGTERM, then SIGKILL, since a stuck Azurite ignores SIGTERM.</summary>
+    private void Stop()
+    {
+        try
+        {
+            if (_process.HasExited)
+                return;
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(5000);
+        }
+        catch (InvalidOperationException)
+        {
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static async Task<bool> IsListeningAsync(int port)
+    {
+        try
+        {
+            using var client = new TcpClient();
+            await client.ConnectAsync(IPAddress.Loopback, port);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+}
+
+public static class Repo
+{
+    public static string Root { get; } = Find();
+
+    private static string Find()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "PeerEval.sln")))
+                return dir.FullName;
+        throw new InvalidOperationException("PeerEval.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    public static string FunctionsProject => Path.Combine(Root, "functions", "PeerEval.Functions");
+}

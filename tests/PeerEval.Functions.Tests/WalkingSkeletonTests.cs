@@ -1,0 +1,107 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using PeerEval.Functions.Tests.Infrastructure;
+using static PeerEval.Functions.Tests.Infrastructure.Submissions;
+
+namespace PeerEval.Functions.Tests;
+
+public sealed class WalkingSkeletonTests : IAsyncLifetime
+{
+    private TestApp _app = null!;
+
+    public async Task InitializeAsync() => _app = await TestApp.StartAsync(new Dictionary<string, string?> { ["PeerEval:Reporting:MinCellSize"] = "0" });
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    [Fact]
+    public async Task Health_answers_ok_when_storage_answers()
+    {
+        var health = await _app.Client().GetFromJsonAsync<JsonElement>("/api/health");
+        Assert.Equal("ok", health.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Submissions_flow_through_the_queue_into_the_monthly_report()
+    {
+        // hope-core score for uniform answers v: 6v + 2(6 - v) = 4v + 12.
+        var bodies = new[]
+        {
+            Hope("p1", "baseline", "2026-03-02", Uniform(2)),   // 20
+            Hope("p2", "baseline", "2026-03-09", Uniform(3)),   // 24
+            Hope("p3", "baseline", "2026-03-20", Uniform(4)),   // 28
+            Hope("p1", "followup", "2026-04-02", Uniform(4)),   // 28, change +8
+        };
+        foreach (var body in bodies)
+        {
+            var response = await _app.SubmitAsync(body);
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+            var accepted = await response.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal("queued", accepted.GetProperty("status").GetString());
+            Assert.Equal($"/api/services/demo/submissions/{body["submissionId"]}", response.Headers.Location!.OriginalString);
+        }
+        await _app.WaitForStatusAsync(bodies.Select(b => (string)b["submissionId"]!));
+
+        var report = await _app.ReportAsync("2026-03", "2026-04");
+        var march = report.GetProperty("periods")[0];
+        Assert.Equal("2026-03", march.GetProperty("period").GetString());
+        Assert.Equal(3, march.GetProperty("submissions").GetInt32());
+        Assert.Equal(3, march.GetProperty("participants").GetInt32());
+        var baseline = march.GetProperty("instruments").GetProperty("hope-core").GetProperty("occasions").GetProperty("baseline");
+        Assert.Equal(3, baseline.GetProperty("n").GetInt32());
+        Assert.Equal(24.0, baseline.GetProperty("mean").GetDouble(), 9);
+
+        var april = report.GetProperty("periods")[1];
+        Assert.Equal(1, april.GetProperty("submissions").GetInt32());
+        var change = april.GetProperty("instruments").GetProperty("hope-core").GetProperty("change");
+        Assert.Equal(1, change.GetProperty("pairs").GetInt32());
+        Assert.Equal(8.0, change.GetProperty("meanChange").GetDouble(), 9);
+
+        var total = report.GetProperty("total");
+        Assert.Equal(4, total.GetProperty("submissions").GetInt32());
+        Assert.Equal(3, total.GetProperty("participants").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_host_shaped_queue_invocation_is_aggregated_and_answered_as_the_host_expects()
+    {
+        // The listener is running too; post the invocation for a submission whose own message we remove first.
+        var body = Hope("host-1", "baseline", "2026-05-05", Uniform(5));
+        await using var hostApp = await TestApp.StartAsync(new Dictionary<string, string?>
+        {
+            ["PeerEval:Queue:ListenerEnabled"] = "false",
+            ["PeerEval:Reporting:MinCellSize"] = "0",
+        });
+        Assert.Equal(HttpStatusCode.Accepted, (await hostApp.SubmitAsync(body)).StatusCode);
+        var queued = (await hostApp.Queue(hostApp.Names.SubmissionQueue).ReceiveMessageAsync()).Value;
+
+        foreach (var message in new object[] { queued.MessageText, JsonDocument.Parse(queued.MessageText).RootElement })
+        {
+            var invocation = JsonSerializer.Serialize(new
+            {
+                Data = new { message },
+                Metadata = new { DequeueCount = 1, Id = queued.MessageId, sys = new { MethodName = "AggregateSubmission" } },
+            }); // PascalCase, exactly as the host sends it
+            var response = await hostApp.Client().PostAsync("/AggregateSubmission", TestApp.Json(invocation));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var answer = await response.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal(JsonValueKind.Object, answer.GetProperty("Outputs").ValueKind);
+            Assert.Equal(JsonValueKind.Array, answer.GetProperty("Logs").ValueKind);
+            Assert.Equal(JsonValueKind.Null, answer.GetProperty("ReturnValue").ValueKind);
+        }
+
+        await hostApp.WaitForStatusAsync([(string)body["submissionId"]!]);
+        var cell = (await hostApp.ReportAsync("2026-05", "2026-05")).GetProperty("total")
+            .GetProperty("instruments").GetProperty("hope-core").GetProperty("occasions").GetProperty("baseline");
+        Assert.Equal(1, cell.GetProperty("n").GetInt32()); // delivered twice, counted once
+        Assert.Equal(32.0, cell.GetProperty("mean").GetDouble());
+    }
+
+    [Fact]
+    public async Task A_host_invocation_for_a_missing_submission_asks_the_host_to_retry()
+    {
+        var invocation = """{ "Data": { "message": "{\"serviceId\":\"demo\",\"submissionId\":\"nope\"}" }, "Metadata": { "DequeueCount": "2" } }""";
+        var response = await _app.Client().PostAsync("/AggregateSubmission", TestApp.Json(invocation));
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+    }
+}
