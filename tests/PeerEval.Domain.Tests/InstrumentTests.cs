@@ -1,0 +1,69 @@
+using PeerEval.Domain.Instruments;
+
+namespace PeerEval.Domain.Tests;
+
+public sealed class InstrumentTests
+{
+    public static TheoryData<string> BuiltIns() => new(BuiltInInstruments.All.Select(i => i.Id));
+
+    [Theory]
+    [MemberData(nameof(BuiltIns))]
+    public void Every_built_in_definition_passes_the_rules_a_service_definition_must_pass(string id)
+    {
+        var errors = InstrumentRules.Validate(BuiltInInstruments.All.Single(i => i.Id == id));
+        Assert.True(errors.IsEmpty, string.Join("; ", errors.ToDictionary().Select(e => $"{e.Key}: {string.Join(",", e.Value)}")));
+    }
+
+    [Theory]
+    [InlineData("herth-hope-index", 12, 1, 4)]
+    [InlineData("adult-hope-scale", 12, 1, 8)]
+    [InlineData("state-hope-scale", 6, 1, 8)]
+    [InlineData("qpr-15", 15, 0, 4)]
+    [InlineData("empowerment-scale-28", 28, 1, 4)]
+    public void Published_measures_ship_their_structure_with_placeholder_wording(string id, int items, int min, int max)
+    {
+        var definition = BuiltInInstruments.All.Single(i => i.Id == id);
+        Assert.Equal(items, definition.Items.Count);
+        Assert.All(definition.Items, item =>
+        {
+            Assert.Equal((min, max), (item.Min, item.Max));
+            Assert.Contains("licensed wording not shipped", item.Text);
+        });
+        Assert.False(string.IsNullOrWhiteSpace(definition.Notice));
+    }
+
+    [Fact]
+    public void Herth_hope_index_reverses_items_three_and_six_only() =>
+        Assert.Equal(["q3", "q6"], BuiltInInstruments.HerthHopeIndex.Items.Where(i => i.Reversed).Select(i => i.Id));
+
+    [Fact]
+    public void The_peereval_forms_have_a_reversed_item_and_subscales()
+    {
+        foreach (var definition in new[] { BuiltInInstruments.HopeCore, BuiltInInstruments.EmpowermentCore })
+        {
+            Assert.Contains(definition.Items, i => i.Reversed);
+            Assert.All(definition.Items, i => Assert.NotNull(i.Subscale));
+            Assert.NotNull(definition.ReliableChange);
+        }
+    }
+
+    [Fact]
+    public void Rules_name_each_broken_field_of_a_definition()
+    {
+        var broken = new InstrumentDefinition("Bad Id", 0, "", true,
+            [new InstrumentItem("a", "A", 3, 3), new InstrumentItem("a", "", 1, 4, Subscale: "nope")],
+            new InstrumentScoring(ScoringMethod.Sum, 2), new ReliableChangeParameters(-1, 1.5));
+        var errors = InstrumentRules.Validate(broken).ToDictionary();
+        Assert.Equal(
+            ["id", "items[0].max", "items[1].id", "items[1].subscale", "items[1].text", "reliableChange.reliability", "reliableChange.sd", "scoring.prorateMaxMissing", "title", "version"],
+            errors.Keys.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void The_reliable_change_threshold_follows_jacobson_and_truax()
+    {
+        var rc = new ReliableChangeParameters(Sd: 6.0, Reliability: 0.85);
+        Assert.Equal(1.96 * 6.0 * Math.Sqrt(2) * Math.Sqrt(0.15), rc.Threshold, 12);
+        Assert.Equal(6.4412, rc.Threshold, 4);
+    }
+}
