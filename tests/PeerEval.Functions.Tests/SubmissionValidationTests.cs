@@ -1,0 +1,117 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Azure.Data.Tables;
+using PeerEval.Functions.Tests.Infrastructure;
+using static PeerEval.Functions.Tests.Infrastructure.Submissions;
+
+namespace PeerEval.Functions.Tests;
+
+/// <summary>Every rule of the contract: the status, the field it names, and that nothing was stored or queued.</summary>
+public sealed class SubmissionValidationTests : IAsyncLifetime
+{
+    private TestApp _app = null!;
+
+    // The listener is off so that anything wrongly queued would still be there to find.
+    public async Task InitializeAsync() => _app = await TestApp.StartAsync(new Dictionary<string, string?> { ["PeerEval:Queue:ListenerEnabled"] = "false" });
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    public static TheoryData<string, string, string> InvalidBodies()
+    {
+        const string ok = """ "submissionId": "s-1", "participantRef": "p-1", "occasion": "baseline", "completedOn": "2026-03-01" """;
+        const string answers = """ "h1": 3, "h2": 3, "h3": 3, "h4": 3, "h5": 3, "h6": 3, "h7": 3 """;
+        return new TheoryData<string, string, string>
+        {
+            { "unknown instrument", $$"""{ {{ok}}, "responses": [ { "instrument": "no-such", "answers": {} } ] }""", "responses[0].instrument" },
+            { "unknown item", $$"""{ {{ok}}, "responses": [ { "instrument": "hope-core", "answers": { {{answers}}, "h8": 3, "h99": 1 } } ] }""", "responses[0].answers.h99" },
+            { "out of range", $$"""{ {{ok}}, "responses": [ { "instrument": "hope-core", "answers": { {{answers}}, "h8": 6 } } ] }""", "responses[0].answers.h8" },
+            { "below range", $$"""{ {{ok}}, "responses": [ { "instrument": "hope-core", "answers": { {{answers}}, "h8": 0 } } ] }""", "responses[0].answers.h8" },
+            { "not a whole number", $$"""{ {{ok}}, "responses": [ { "instrument": "hope-core", "answers": { {{answers}}, "h8": 2.5 } } ] }""", "responses[0].answers.h8" },
+            { "a string answer", $$"""{ {{ok}}, "responses": [ { "instrument": "hope-core", "answers": { {{answers}}, "h8": "3" } } ] }""", "responses[0].answers.h8" },
+            { "too many skipped", $$"""{ {{ok}}, "responses": [ { "instrument": "hope-core", "answers": { "h1": 3, "h2": null } } ] }""", "responses[0].answers" },
+            { "future date", """{ "submissionId": "s-1", "participantRef": "p", "occasion": "baseline", "completedOn": "2999-01-01", "responses": [] , "stay": { "admittedOn": "2026-01-01" } }""", "completedOn" },
+            { "malformed date", """{ "submissionId": "s-1", "participantRef": "p", "occasion": "baseline", "completedOn": "01/03/2026", "stay": { "admittedOn": "2026-01-01" } }""", "completedOn" },
+            { "impossible date", """{ "submissionId": "s-1", "participantRef": "p", "occasion": "baseline", "completedOn": "2026-02-30", "stay": { "admittedOn": "2026-01-01" } }""", "completedOn" },
+            { "unknown property", $$"""{ {{ok}}, "stay": { "admittedOn": "2026-01-01" }, "notes": "free text" }""", "notes" },
+            { "unknown stay property", $$"""{ {{ok}}, "stay": { "admittedOn": "2026-01-01", "ward": "x" } }""", "stay.ward" },
+            { "duplicate instrument", $$"""{ {{ok}}, "responses": [ { "instrument": "hope-core", "answers": { {{answers}}, "h8": 3 } }, { "instrument": "hope-core", "answers": { {{answers}}, "h8": 3 } } ] }""", "responses[1].instrument" },
+            { "discharged before admitted", $$"""{ {{ok}}, "stay": { "admittedOn": "2026-02-01", "dischargedOn": "2026-01-01" } }""", "stay.dischargedOn" },
+            { "unknown occasion", """{ "submissionId": "s-1", "participantRef": "p", "occasion": "midway", "completedOn": "2026-03-01", "stay": { "admittedOn": "2026-01-01" } }""", "occasion" },
+            { "missing participant", """{ "submissionId": "s-1", "occasion": "baseline", "completedOn": "2026-03-01", "stay": { "admittedOn": "2026-01-01" } }""", "participantRef" },
+            { "bad submission id", """{ "submissionId": "a/b", "participantRef": "p", "occasion": "baseline", "completedOn": "2026-03-01", "stay": { "admittedOn": "2026-01-01" } }""", "submissionId" },
+            { "nothing to record", $$"""{ {{ok}}, "responses": [] }""", "responses" },
+            { "a property given twice", $$"""{ {{ok}}, "occasion": "followup", "stay": { "admittedOn": "2026-01-01" } }""", "occasion" },
+            { "not an object", "[1, 2, 3]", "$" },
+            { "malformed JSON", "{ \"submissionId\": ", "$" },
+        };
+    }
+
+    [Theory]
+    [MemberData(nameof(InvalidBodies))]
+    public async Task An_invalid_submission_is_refused_naming_the_field_and_nothing_is_stored(string rule, string body, string field)
+    {
+        var response = await _app.Client(TestApp.SubmitKey).PostAsync("/api/services/demo/submissions", TestApp.Json(body));
+
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{rule}: {(int)response.StatusCode}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var errors = problem.GetProperty("errors").EnumerateObject().Select(p => p.Name).ToList();
+        Assert.Contains(field, errors);
+        await AssertNothingStoredAsync();
+    }
+
+    [Fact]
+    public async Task A_body_over_64_KiB_is_refused_with_413()
+    {
+        var body = JsonSerializer.Serialize(Hope("p", "baseline", "2026-03-01", Uniform(3))).Replace("\"participantRef\"", $"\"pad\": \"{new string('x', 70_000)}\", \"participantRef\"");
+        var response = await _app.Client(TestApp.SubmitKey).PostAsync("/api/services/demo/submissions", TestApp.Json(body));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+        await AssertNothingStoredAsync();
+    }
+
+    [Theory]
+    [InlineData("text/plain")]
+    [InlineData("application/x-www-form-urlencoded")]
+    public async Task A_body_that_is_not_json_is_refused_with_415(string contentType)
+    {
+        var body = JsonSerializer.Serialize(Hope("p", "baseline", "2026-03-01", Uniform(3)));
+        var response = await _app.Client(TestApp.SubmitKey).PostAsync("/api/services/demo/submissions", TestApp.Json(body, contentType));
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        await AssertNothingStoredAsync();
+    }
+
+    [Fact]
+    public async Task The_same_submission_again_is_accepted_and_stored_once_but_a_changed_body_is_a_conflict()
+    {
+        var body = Hope("p-7", "baseline", "2026-03-01", Uniform(3), id: "same-id");
+        Assert.Equal(HttpStatusCode.Accepted, (await _app.SubmitAsync(body)).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await _app.SubmitAsync(body)).StatusCode);
+
+        var changed = Hope("p-7", "baseline", "2026-03-01", Uniform(4), id: "same-id");
+        var conflict = await _app.SubmitAsync(changed);
+        Assert.Equal(HttpStatusCode.Conflict, conflict.StatusCode);
+        Assert.Equal("application/problem+json", conflict.Content.Headers.ContentType!.MediaType);
+
+        var rows = await _app.Table(_app.Names.Submissions).QueryAsync<TableEntity>().ToListAsync();
+        Assert.Single(rows);
+    }
+
+    [Fact]
+    public async Task The_participant_reference_is_stored_only_as_a_keyed_hash()
+    {
+        var body = Hope("NHS-1234567", "baseline", "2026-03-01", Uniform(3));
+        Assert.Equal(HttpStatusCode.Accepted, (await _app.SubmitAsync(body)).StatusCode);
+        var row = Assert.Single(await _app.Table(_app.Names.Submissions).QueryAsync<TableEntity>().ToListAsync());
+        Assert.DoesNotContain(row, p => p.Value?.ToString()?.Contains("NHS-1234567") == true);
+        Assert.Matches("^[0-9a-f]{64}$", row.GetString("Participant"));
+    }
+
+    private async Task AssertNothingStoredAsync()
+    {
+        Assert.Empty(await _app.Table(_app.Names.Submissions).QueryAsync<TableEntity>().ToListAsync());
+        var queue = (await _app.Queue(_app.Names.SubmissionQueue).GetPropertiesAsync()).Value;
+        Assert.Equal(0, queue.ApproximateMessagesCount);
+    }
+}
