@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Azure.Data.Tables;
 using PeerEval.Functions.Tests.Infrastructure;
-using static PeerEval.Functions.Tests.Infrastructure.Submissions;
+using static PeerEval.Functions.Tests.Infrastructure.Bodies;
 
 namespace PeerEval.Functions.Tests;
 

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using PeerEval.Functions.Tests.Infrastructure;
-using static PeerEval.Functions.Tests.Infrastructure.Submissions;
+using static PeerEval.Functions.Tests.Infrastructure.Bodies;
 
 namespace PeerEval.Functions.Tests;
 

@@ -1,7 +1,7 @@
 namespace PeerEval.Functions.Tests.Infrastructure;
 
 /// <summary>Builds submission bodies as a service would send them.</summary>
-public static class Submissions
+public static class Bodies
 {
     public static Dictionary<string, object?> Hope(string participant, string occasion, string completedOn, int[] answers, object? stay = null, string? id = null)
     {

@@ -1,0 +1,47 @@
+namespace PeerEval.Functions.Tests.Infrastructure;
+
+/// <summary>A raw hope-core submission as the test sent it.</summary>
+public sealed record RawSubmission(string Id, string Participant, string Occasion, DateOnly CompletedOn, int[] Answers, DateOnly? AdmittedOn, DateOnly? DischargedOn)
+{
+    /// <summary>hope-core, computed the plain way: h3 and h6 reversed on a 1-5 scale, summed.</summary>
+    public double Score => Answers.Select((v, i) => i is 2 or 5 ? 6 - v : v).Sum();
+
+    public string Period => CompletedOn.ToString("yyyy-MM");
+
+    public Dictionary<string, object?> Body() => Bodies.Hope(Participant, Occasion, CompletedOn.ToString("yyyy-MM-dd"), Answers,
+        AdmittedOn is null ? null : new { admittedOn = AdmittedOn.Value.ToString("yyyy-MM-dd"), dischargedOn = DischargedOn?.ToString("yyyy-MM-dd") }, Id);
+}
+
+/// <summary>
+/// The contract's figures computed straight from the raw submissions, written without the product's
+/// code: no histograms, no contributions, just lists.
+/// </summary>
+public static class PlainReference
+{
+    public sealed record PeriodFigures(int Submissions, int Participants, Dictionary<string, (int N, double Mean)> Cells, int Pairs, double? MeanChange, int Stays, double? MeanDays);
+
+    public static PeriodFigures For(IReadOnlyList<RawSubmission> all, Func<string, bool> inPeriod)
+    {
+        var here = all.Where(s => inPeriod(s.Period)).ToList();
+        var cells = here.GroupBy(s => s.Occasion).ToDictionary(g => g.Key, g => (g.Count(), g.Average(s => s.Score)));
+
+        var changes = new List<double>();
+        foreach (var later in here.Where(s => s.Occasion != "baseline"))
+        {
+            var baseline = all.Where(s => s.Participant == later.Participant && s.Occasion == "baseline" && s.CompletedOn < later.CompletedOn)
+                .OrderBy(s => s.CompletedOn).ThenBy(s => s.Id, StringComparer.Ordinal).LastOrDefault();
+            if (baseline is not null)
+                changes.Add(later.Score - baseline.Score);
+        }
+
+        var stays = all.Where(s => s.DischargedOn is not null)
+            .GroupBy(s => (s.Participant, s.AdmittedOn))
+            .Select(g => g.OrderBy(s => s.CompletedOn).ThenBy(s => s.Id, StringComparer.Ordinal).Last())
+            .Where(s => inPeriod(s.DischargedOn!.Value.ToString("yyyy-MM")))
+            .Select(s => s.DischargedOn!.Value.DayNumber - s.AdmittedOn!.Value.DayNumber)
+            .ToList();
+
+        return new PeriodFigures(here.Count, here.Select(s => s.Participant).Distinct().Count(), cells,
+            changes.Count, changes.Count == 0 ? null : changes.Average(), stays.Count, stays.Count == 0 ? null : stays.Average());
+    }
+}
