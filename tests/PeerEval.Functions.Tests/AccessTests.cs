@@ -1,0 +1,116 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using PeerEval.Functions.Tests.Infrastructure;
+using static PeerEval.Functions.Tests.Infrastructure.Bodies;
+
+namespace PeerEval.Functions.Tests;
+
+public sealed class AccessTests : IAsyncLifetime
+{
+    private TestApp _app = null!;
+
+    public async Task InitializeAsync() => _app = await TestApp.StartAsync(new Dictionary<string, string?> { ["PeerEval:Queue:ListenerEnabled"] = "false" });
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    /// <summary>Every protected route, with a request that would succeed for the right key.</summary>
+    public static TheoryData<string, string, string, string> ProtectedRoutes() => new()
+    {
+        // method, path (service "demo" where a service is named), body, role that may
+        { "POST", "/api/services/demo/submissions", JsonSerializer.Serialize(Hope("p", "baseline", "2026-01-01", Uniform(3))), "submit" },
+        { "GET", "/api/services/demo/submissions/none", "", "submit" },
+        { "GET", "/api/reports/demo?from=2026-01&to=2026-02", "", "report" },
+        { "PUT", "/api/admin/services/demo", """{ "name": "Demo", "allowedOrigins": [] }""", "admin" },
+        { "GET", "/api/admin/services/demo", "", "admin" },
+        { "POST", "/api/admin/services/demo/rebuild", "", "admin" },
+        { "POST", "/api/admin/keys", """{ "role": "report", "services": ["demo"] }""", "admin" },
+        { "DELETE", "/api/admin/keys/000000000000", "", "admin" },
+        { "GET", "/api/admin/poison", "", "admin" },
+        { "POST", "/api/admin/poison/replay", "", "admin" },
+        { "PUT", "/api/admin/instruments/x-test", "{}", "admin" },
+    };
+
+    private async Task<HttpResponseMessage> SendAsync(string method, string path, string body, string? key)
+    {
+        var request = new HttpRequestMessage(new HttpMethod(method), path);
+        if (body.Length > 0)
+            request.Content = TestApp.Json(body);
+        return await _app.Client(key).SendAsync(request);
+    }
+
+    [Theory]
+    [MemberData(nameof(ProtectedRoutes))]
+    public async Task Without_a_key_or_with_an_unknown_one_every_protected_route_answers_401(string method, string path, string body, string role)
+    {
+        _ = role;
+        foreach (var key in new[] { null, "not-a-key", "dev-submit-demo-forged" })
+        {
+            var response = await SendAsync(method, path, body, key);
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(ProtectedRoutes))]
+    public async Task A_key_of_the_wrong_role_gets_403_and_the_right_one_gets_through(string method, string path, string body, string role)
+    {
+        var keys = new Dictionary<string, string> { ["submit"] = TestApp.SubmitKey, ["report"] = TestApp.ReportKey, ["admin"] = TestApp.AdminKey };
+        var allowed = role == "submit" && method == "GET" ? new[] { "submit", "admin" } : [role];
+        foreach (var (name, key) in keys)
+        {
+            var response = await SendAsync(method, path, body, key);
+            if (allowed.Contains(name))
+                Assert.True((int)response.StatusCode is not (401 or 403), $"{name} on {method} {path}: {(int)response.StatusCode}");
+            else
+                Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task A_submit_key_for_one_service_cannot_touch_another()
+    {
+        var response = await _app.SubmitAsync(Hope("p", "baseline", "2026-01-01", Uniform(3)), service: "other");
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await _app.Client(TestApp.SubmitKey).GetAsync("/api/services/other/submissions/x")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_report_key_for_service_a_never_sees_service_b_and_stops_working_once_revoked()
+    {
+        var admin = _app.Client(TestApp.AdminKey);
+        var issued = await (await admin.PostAsync("/api/admin/keys", TestApp.Json("""{ "role": "report", "services": ["service-a"] }"""))).Content.ReadFromJsonAsync<JsonElement>();
+        var key = issued.GetProperty("key").GetString()!;
+        var client = _app.Client(key);
+
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/reports/service-a?from=2026-01&to=2026-01")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.GetAsync("/api/reports/service-b?from=2026-01&to=2026-01")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.GetAsync("/api/services/service-b/submissions/x")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await client.PostAsync("/api/services/service-a/submissions", TestApp.Json("{}"))).StatusCode);
+
+        var revoked = await admin.DeleteAsync($"/api/admin/keys/{issued.GetProperty("keyId").GetString()}");
+        Assert.Equal(HttpStatusCode.NoContent, revoked.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/reports/service-a?from=2026-01&to=2026-01")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Keys_are_stored_only_as_hashes()
+    {
+        var issued = await (await _app.Client(TestApp.AdminKey).PostAsync("/api/admin/keys", TestApp.Json("""{ "role": "submit", "services": ["demo"] }""")))
+            .Content.ReadFromJsonAsync<JsonElement>();
+        var secret = issued.GetProperty("key").GetString()!;
+        var rows = await _app.Table(_app.Names.Keys).QueryAsync<Azure.Data.Tables.TableEntity>().ToListAsync();
+        Assert.NotEmpty(rows);
+        Assert.DoesNotContain(rows, row => row.RowKey == secret || row.Any(p => p.Value?.ToString()?.Contains(secret) == true));
+        Assert.DoesNotContain(rows, row => row.Any(p => p.Value?.ToString() == "dev-admin"));
+    }
+
+    [Fact]
+    public async Task A_submit_key_must_name_exactly_one_service()
+    {
+        var response = await _app.Client(TestApp.AdminKey).PostAsync("/api/admin/keys", TestApp.Json("""{ "role": "submit", "services": ["*"] }"""));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.True((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("services", out _));
+    }
+}

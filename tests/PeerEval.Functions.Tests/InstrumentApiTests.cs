@@ -1,0 +1,79 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using PeerEval.Functions.Tests.Infrastructure;
+
+namespace PeerEval.Functions.Tests;
+
+public sealed class InstrumentApiTests : IAsyncLifetime
+{
+    private TestApp _app = null!;
+
+    public async Task InitializeAsync() => _app = await TestApp.StartAsync(new Dictionary<string, string?> { ["PeerEval:Reporting:MinCellSize"] = "0" });
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    [Fact]
+    public async Task The_instrument_list_holds_the_built_in_forms_and_published_structures()
+    {
+        var list = await _app.Client().GetFromJsonAsync<JsonElement>("/api/instruments");
+        var ids = list.EnumerateArray().Select(i => i.GetProperty("id").GetString()).ToList();
+        Assert.Superset(new HashSet<string?> { "hope-core", "empowerment-core", "herth-hope-index", "adult-hope-scale", "state-hope-scale", "qpr-15", "empowerment-scale-28" }, ids.ToHashSet());
+
+        var hope = await _app.Client().GetFromJsonAsync<JsonElement>("/api/instruments/hope-core");
+        Assert.Equal("sum", hope.GetProperty("scoring").GetProperty("method").GetString());
+        Assert.True(hope.GetProperty("higherIsBetter").GetBoolean());
+        Assert.Equal(8, hope.GetProperty("items").GetArrayLength());
+        Assert.Equal(404, (int)(await _app.Client().GetAsync("/api/instruments/nope")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_service_defines_its_own_instrument_and_submissions_to_it_are_scored_and_reported()
+    {
+        var definition = """
+        {
+          "id": "coping-local", "version": 1, "title": "Local coping check", "higherIsBetter": false,
+          "items": [
+            { "id": "c1", "text": "Things feel too much.", "min": 0, "max": 3 },
+            { "id": "c2", "text": "I can handle today.", "min": 0, "max": 3, "reversed": true },
+            { "id": "c3", "text": "I worry most of the time.", "min": 0, "max": 3 }
+          ],
+          "scoring": { "method": "sum", "prorateMaxMissing": 1 },
+          "reliableChange": { "sd": 2, "reliability": 0.8 }
+        }
+        """;
+        var admin = _app.Client(TestApp.AdminKey);
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsync("/api/admin/instruments/coping-local", TestApp.Json(definition))).StatusCode);
+        Assert.Equal("Local coping check", (await _app.Client().GetFromJsonAsync<JsonElement>("/api/instruments/coping-local")).GetProperty("title").GetString());
+
+        var baseline = new { submissionId = "c-1", participantRef = "x", occasion = "baseline", completedOn = "2026-02-01",
+            responses = new[] { new { instrument = "coping-local", answers = new Dictionary<string, int?> { ["c1"] = 3, ["c2"] = 0, ["c3"] = null } } } };
+        var followup = new { submissionId = "c-2", participantRef = "x", occasion = "followup", completedOn = "2026-03-01",
+            responses = new[] { new { instrument = "coping-local", answers = new Dictionary<string, int?> { ["c1"] = 0, ["c2"] = 3, ["c3"] = 0 } } } };
+        Assert.Equal(HttpStatusCode.Accepted, (await _app.SubmitAsync(baseline)).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await _app.SubmitAsync(followup)).StatusCode);
+        await _app.WaitForStatusAsync(["c-1", "c-2"]);
+
+        var report = await _app.ReportAsync("2026-02", "2026-03");
+        // Baseline: (3 + 3) prorated by 3/2 = 9. Follow-up: 0. Lower is better, so -9 is a reliable improvement.
+        var instrument = report.GetProperty("total").GetProperty("instruments").GetProperty("coping-local");
+        Assert.Equal(9.0, instrument.GetProperty("occasions").GetProperty("baseline").GetProperty("mean").GetDouble());
+        Assert.Equal(-9.0, instrument.GetProperty("change").GetProperty("meanChange").GetDouble());
+        Assert.Equal(1, instrument.GetProperty("change").GetProperty("reliablyImproved").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_broken_definition_is_refused_naming_its_fields()
+    {
+        var response = await _app.Client(TestApp.AdminKey).PutAsync("/api/admin/instruments/broken",
+            TestApp.Json("""{ "id": "broken", "version": 1, "title": "B", "higherIsBetter": true, "items": [ { "id": "a", "text": "A", "min": 2, "max": 1 } ], "scoring": { "method": "sum", "prorateMaxMissing": 0 } }"""));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.True((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("items[0].max", out _));
+
+        var unknown = await _app.Client(TestApp.AdminKey).PutAsync("/api/admin/instruments/broken",
+            TestApp.Json("""{ "id": "broken", "version": 1, "title": "B", "higherIsBetter": true, "items": [], "scoring": { "method": "sum", "prorateMaxMissing": 0 }, "colour": "red" }"""));
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await _app.Client(TestApp.AdminKey).PutAsync("/api/admin/instruments/hope-core",
+            TestApp.Json(JsonSerializer.Serialize(await _app.Client().GetFromJsonAsync<JsonElement>("/api/instruments/hope-core"))))).StatusCode);
+    }
+}
