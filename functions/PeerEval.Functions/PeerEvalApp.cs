@@ -16,6 +16,7 @@ public static class PeerEvalApp
     {
         builder.UseFunctionsHostPort();
         builder.AddApiConventions();
+        builder.AddApiDocs();
         builder.AddStorage();
         builder.AddApiKeys();
         builder.AddInstruments();
@@ -34,6 +35,7 @@ public static class PeerEvalApp
         api.MapSubmissions();
         api.MapReports();
         api.MapAdmin();
+        app.MapApiDocs();
         app.MapFunctionsHostInvocations();
         return app;
     }

@@ -20,7 +20,10 @@ public static class KeyFilter
     /// covers that service. Missing or unknown key: 401. Known key, wrong role or service: 403.
     /// </summary>
     public static TBuilder RequireKey<TBuilder>(this TBuilder builder, params KeyRole[] roles) where TBuilder : IEndpointConventionBuilder =>
-        builder.AddEndpointFilter(async (context, next) =>
+        builder.WithMetadata(
+                new ProducesResponseTypeMetadata(StatusCodes.Status401Unauthorized, typeof(Microsoft.AspNetCore.Mvc.ProblemDetails), ["application/problem+json"]),
+                new ProducesResponseTypeMetadata(StatusCodes.Status403Forbidden, typeof(Microsoft.AspNetCore.Mvc.ProblemDetails), ["application/problem+json"]))
+            .AddEndpointFilter(async (context, next) =>
         {
             var http = context.HttpContext;
             var key = await AuthenticateAsync(http);

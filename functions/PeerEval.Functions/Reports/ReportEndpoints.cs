@@ -32,7 +32,10 @@ public static class ReportEndpoints
         api.MapGet($"/reports/{{serviceId:{Routes.ServiceIdConstraint}}}", GetAsync)
             .RequireKey(KeyRole.Report)
             .WithTags("Reports")
-            .WithName("GetReport");
+            .WithName("GetReport")
+            .Produces<Report>()
+            .Produces<string>(StatusCodes.Status200OK, "text/csv")
+            .ProducesValidationProblem();
         return api;
     }
 

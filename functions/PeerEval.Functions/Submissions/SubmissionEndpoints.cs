@@ -7,10 +7,6 @@ using PeerEval.Functions.Instruments;
 
 namespace PeerEval.Functions.Submissions;
 
-public sealed record SubmissionAccepted(string SubmissionId, string Status);
-
-public sealed record SubmissionState(string SubmissionId, string Status, string? Reason);
-
 public static class SubmissionEndpoints
 {
     public static WebApplicationBuilder AddSubmissions(this WebApplicationBuilder builder)
@@ -24,7 +20,13 @@ public static class SubmissionEndpoints
     public static RouteGroupBuilder MapSubmissions(this RouteGroupBuilder api)
     {
         var submissions = api.MapGroup($"/services/{{serviceId:{Routes.ServiceIdConstraint}}}/submissions").WithTags("Submissions");
-        submissions.MapPost("/", SubmitAsync).RequireKey(KeyRole.Submit).WithName("SubmitSubmission");
+        submissions.MapPost("/", SubmitAsync).RequireKey(KeyRole.Submit).WithName("SubmitSubmission")
+            .Accepts<SubmissionBody>("application/json")
+            .Produces<SubmissionReceipt>(StatusCodes.Status202Accepted)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
         submissions.MapGet("/{submissionId}", StatusAsync).RequireKey(KeyRole.Submit, KeyRole.Admin).WithName("GetSubmissionStatus");
         return api;
     }
@@ -50,16 +52,16 @@ public static class SubmissionEndpoints
                 return TypedResults.Problem(statusCode: 409, title: "This submissionId was already used for a different submission.",
                     detail: "Generate a new submissionId for each new submission; reuse one only to retry the very same body.");
             return TypedResults.Accepted($"/api/services/{serviceId}/submissions/{submission.SubmissionId}",
-                new SubmissionAccepted(submission.SubmissionId, SubmissionStatus.Queued));
+                new SubmissionReceipt(submission.SubmissionId, SubmissionStatus.Queued));
         }
     }
 
-    private static async Task<Results<Ok<SubmissionState>, ProblemHttpResult>> StatusAsync(
+    private static async Task<Results<Ok<SubmissionReceipt>, ProblemHttpResult>> StatusAsync(
         string serviceId, string submissionId, SubmissionStore store, CancellationToken ct)
     {
         if (!SubmissionParser.SubmissionIdPattern().IsMatch(submissionId)
             || await store.FindAsync(serviceId, submissionId, ct) is not { } entity)
             return TypedResults.Problem(statusCode: 404, title: "No such submission for this service.");
-        return TypedResults.Ok(new SubmissionState(submissionId, entity.GetString("Status"), entity.GetString("Reason")));
+        return TypedResults.Ok(new SubmissionReceipt(submissionId, entity.GetString("Status"), entity.GetString("Reason") is { Length: > 0 } reason ? reason : null));
     }
 }

@@ -1,0 +1,81 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using PeerEval.Domain;
+using PeerEval.Domain.Reports;
+using PeerEval.Domain.Submissions;
+
+namespace PeerEval.Client;
+
+/// <summary>An answer other than success, with the problem details the API sent.</summary>
+public sealed class PeerEvalProblemException(HttpStatusCode status, string? title, IReadOnlyDictionary<string, string[]> errors)
+    : Exception($"{(int)status} {title}")
+{
+    public HttpStatusCode Status => status;
+    public string? Title => title;
+
+    /// <summary>Validation messages by JSON path of the field, for example "responses[0].answers.h3".</summary>
+    public IReadOnlyDictionary<string, string[]> Errors => errors;
+}
+
+/// <summary>A typed client for the PeerEval API; register it with <c>AddPeerEvalClient</c>.</summary>
+public sealed class PeerEvalClient(HttpClient http)
+{
+    private static readonly JsonSerializerOptions Json = DomainJson.Options;
+
+    public async Task<SubmissionReceipt> SubmitAsync(string serviceId, SubmissionBody body, CancellationToken cancellationToken = default)
+    {
+        using var response = await http.PostAsJsonAsync($"api/services/{Uri.EscapeDataString(serviceId)}/submissions", body, Json, cancellationToken);
+        return await ReadAsync<SubmissionReceipt>(response, cancellationToken);
+    }
+
+    public async Task<SubmissionReceipt> GetSubmissionAsync(string serviceId, string submissionId, CancellationToken cancellationToken = default)
+    {
+        using var response = await http.GetAsync($"api/services/{Uri.EscapeDataString(serviceId)}/submissions/{Uri.EscapeDataString(submissionId)}", cancellationToken);
+        return await ReadAsync<SubmissionReceipt>(response, cancellationToken);
+    }
+
+    public async Task<Report> GetReportAsync(string serviceId, DateOnly from, DateOnly to, CancellationToken cancellationToken = default)
+    {
+        using var response = await http.GetAsync(ReportPath(serviceId, from, to), cancellationToken);
+        return await ReadAsync<Report>(response, cancellationToken);
+    }
+
+    public async Task<string> GetReportCsvAsync(string serviceId, DateOnly from, DateOnly to, CancellationToken cancellationToken = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, ReportPath(serviceId, from, to));
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/csv"));
+        using var response = await http.SendAsync(request, cancellationToken);
+        await ThrowIfProblemAsync(response, cancellationToken);
+        return await response.Content.ReadAsStringAsync(cancellationToken);
+    }
+
+    private static string ReportPath(string serviceId, DateOnly from, DateOnly to) =>
+        string.Create(CultureInfo.InvariantCulture, $"api/reports/{Uri.EscapeDataString(serviceId)}?from={from:yyyy-MM}&to={to:yyyy-MM}");
+
+    private static async Task<T> ReadAsync<T>(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        await ThrowIfProblemAsync(response, cancellationToken);
+        return (await response.Content.ReadFromJsonAsync<T>(Json, cancellationToken))!;
+    }
+
+    private static async Task ThrowIfProblemAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        if (response.IsSuccessStatusCode)
+            return;
+        string? title = null;
+        var errors = new Dictionary<string, string[]>();
+        if (response.Content.Headers.ContentType?.MediaType == "application/problem+json")
+        {
+            var problem = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+            title = problem.TryGetProperty("title", out var t) ? t.GetString() : null;
+            if (problem.TryGetProperty("errors", out var e) && e.ValueKind == JsonValueKind.Object)
+                foreach (var field in e.EnumerateObject())
+                    errors[field.Name] = field.Value.EnumerateArray().Select(m => m.GetString() ?? "").ToArray();
+        }
+        throw new PeerEvalProblemException(response.StatusCode, title ?? response.ReasonPhrase, errors);
+    }
+}

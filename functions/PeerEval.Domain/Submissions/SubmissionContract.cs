@@ -1,0 +1,25 @@
+using System.Text.Json.Serialization;
+
+namespace PeerEval.Domain.Submissions;
+
+// The submission's wire shape, shared by the .NET client and the API description.
+// The API itself reads bodies with SubmissionParser, which reports every bad field by path.
+
+public sealed record InstrumentAnswers(string Instrument, IReadOnlyDictionary<string, int?> Answers);
+
+public sealed record StayDates(DateOnly AdmittedOn, DateOnly? DischargedOn = null);
+
+/// <summary>A submission as the contract describes it. Keep the SubmissionId when retrying: it makes the retry count once.</summary>
+public sealed record SubmissionBody(
+    string SubmissionId,
+    string ParticipantRef,
+    string Occasion,
+    DateOnly CompletedOn,
+    IReadOnlyList<InstrumentAnswers> Responses,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] StayDates? Stay = null);
+
+/// <summary>What the API answers about a submission: its id and status, and why when it was rejected.</summary>
+public sealed record SubmissionReceipt(
+    string SubmissionId,
+    string Status,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Reason = null);

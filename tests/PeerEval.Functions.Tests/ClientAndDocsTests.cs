@@ -1,0 +1,85 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Routing;
+using PeerEval.Client;
+using PeerEval.Domain.Submissions;
+using PeerEval.Functions.Tests.Infrastructure;
+
+namespace PeerEval.Functions.Tests;
+
+public sealed class ClientAndDocsTests : IAsyncLifetime
+{
+    private TestApp _app = null!;
+
+    public async Task InitializeAsync() => _app = await TestApp.StartAsync(new Dictionary<string, string?> { ["PeerEval:Reporting:MinCellSize"] = "0" });
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    private PeerEvalClient ClientFor(string key)
+    {
+        var services = new ServiceCollection();
+        services.AddPeerEvalClient(options =>
+        {
+            options.BaseAddress = _app.BaseAddress;
+            options.ApiKey = key;
+        });
+        return services.BuildServiceProvider().GetRequiredService<PeerEvalClient>();
+    }
+
+    [Fact]
+    public async Task The_client_round_trips_a_submission_and_a_report()
+    {
+        var submitter = ClientFor(TestApp.SubmitKey);
+        var body = new SubmissionBody("client-1", "person-9", "baseline", new DateOnly(2026, 6, 3),
+            [new InstrumentAnswers("empowerment-core", Enumerable.Range(1, 10).ToDictionary(i => $"e{i}", i => (int?)(i is 3 or 7 ? 1 : 4)))],
+            new StayDates(new DateOnly(2026, 5, 1), new DateOnly(2026, 6, 1)));
+
+        var receipt = await submitter.SubmitAsync("demo", body);
+        Assert.Equal(("client-1", "queued"), (receipt.SubmissionId, receipt.Status));
+        Assert.Equal("queued", (await submitter.SubmitAsync("demo", body)).Status); // a retry is safe
+        await _app.WaitForStatusAsync(["client-1"]);
+        Assert.Equal("aggregated", (await submitter.GetSubmissionAsync("demo", "client-1")).Status);
+
+        var report = await ClientFor(TestApp.ReportKey).GetReportAsync("demo", new DateOnly(2026, 5, 1), new DateOnly(2026, 6, 1));
+        Assert.Equal(["2026-05", "2026-06"], report.Periods.Select(p => p.Period));
+        Assert.Equal(1, report.Total.Submissions);
+        Assert.Equal(4.0, report.Total.Instruments["empowerment-core"].Occasions["baseline"].Mean);
+        Assert.Equal(31, report.Periods[1].LengthOfStay.MeanDays); // counted in the month of discharge
+        Assert.StartsWith("serviceId,period", await ClientFor(TestApp.ReportKey).GetReportCsvAsync("demo", new DateOnly(2026, 5, 1), new DateOnly(2026, 6, 1)));
+    }
+
+    [Fact]
+    public async Task The_client_surfaces_validation_problems_by_field()
+    {
+        var body = new SubmissionBody("client-2", "person-9", "baseline", new DateOnly(2026, 6, 3),
+            [new InstrumentAnswers("hope-core", new Dictionary<string, int?> { ["h1"] = 9 })]);
+        var problem = await Assert.ThrowsAsync<PeerEvalProblemException>(() => ClientFor(TestApp.SubmitKey).SubmitAsync("demo", body));
+        Assert.Equal(HttpStatusCode.BadRequest, problem.Status);
+        Assert.Contains("responses[0].answers.h1", problem.Errors.Keys);
+        var forbidden = await Assert.ThrowsAsync<PeerEvalProblemException>(() => ClientFor(TestApp.SubmitKey).SubmitAsync("other", body));
+        Assert.Equal(HttpStatusCode.Forbidden, forbidden.Status);
+    }
+
+    [Fact]
+    public async Task The_openapi_document_describes_every_api_route()
+    {
+        var document = await _app.Client().GetFromJsonAsync<JsonElement>("/api/openapi/v1.json");
+        Assert.Equal("PeerEval API", document.GetProperty("info").GetProperty("title").GetString());
+        var described = document.GetProperty("paths").EnumerateObject()
+            .SelectMany(path => path.Value.EnumerateObject().Select(op => $"{op.Name.ToUpperInvariant()} {path.Name}"))
+            .ToHashSet();
+        var routes = _app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.RoutePattern.RawText!.StartsWith("/api/", StringComparison.Ordinal) && !e.RoutePattern.RawText.Contains("openapi"))
+            .SelectMany(e => e.Metadata.GetMetadata<IHttpMethodMetadata>()!.HttpMethods.Select(m =>
+                $"{m} /{string.Join('/', e.RoutePattern.PathSegments.Select(s => string.Concat(s.Parts.Select(p => p is Microsoft.AspNetCore.Routing.Patterns.RoutePatternParameterPart pp ? "{" + pp.Name + "}" : ((Microsoft.AspNetCore.Routing.Patterns.RoutePatternLiteralPart)p).Content))))}"))
+            .ToHashSet();
+        Assert.Contains("POST /api/services/{serviceId}/submissions", routes);
+        Assert.Empty(routes.Except(described));
+
+        var submit = document.GetProperty("paths").GetProperty("/api/services/{serviceId}/submissions").GetProperty("post");
+        Assert.True(submit.GetProperty("responses").TryGetProperty("202", out _));
+        Assert.True(submit.GetProperty("responses").TryGetProperty("401", out _));
+        Assert.True(submit.GetProperty("requestBody").GetProperty("content").TryGetProperty("application/json", out _));
+    }
+}
