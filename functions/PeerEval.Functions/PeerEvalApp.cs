@@ -1,6 +1,7 @@
 using PeerEval.Functions.Admin;
 using PeerEval.Functions.Aggregation;
 using PeerEval.Functions.Auth;
+using PeerEval.Functions.Forms;
 using PeerEval.Functions.Hosting;
 using PeerEval.Functions.Instruments;
 using PeerEval.Functions.Reports;
@@ -29,11 +30,13 @@ public static class PeerEvalApp
     public static WebApplication MapPeerEval(this WebApplication app)
     {
         app.UseApiConventions();
+        app.UseOriginPolicy();
         var api = app.MapGroup("/api");
         api.MapHealth();
         api.MapInstruments();
         api.MapSubmissions();
         api.MapReports();
+        api.MapForms();
         api.MapAdmin();
         app.MapApiDocs();
         app.MapFunctionsHostInvocations();

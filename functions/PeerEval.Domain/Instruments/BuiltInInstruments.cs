@@ -26,7 +26,8 @@ public static class BuiltInInstruments
         ],
         new InstrumentScoring(ScoringMethod.Sum, ProrateMaxMissing: 1, Subscales: ["outlook", "pathways"]),
         new ReliableChangeParameters(Sd: 6.0, Reliability: 0.85),
-        ProvisionalRci);
+        ProvisionalRci,
+        ["Not at all true", "A little true", "Somewhat true", "Mostly true", "Completely true"]);
 
     public static readonly InstrumentDefinition EmpowermentCore = new(
         "empowerment-core", 1, "Empowerment (PeerEval core)", HigherIsBetter: true,
@@ -45,7 +46,8 @@ public static class BuiltInInstruments
         ],
         new InstrumentScoring(ScoringMethod.Mean, ProrateMaxMissing: 2, Subscales: ["self-worth", "control", "voice"]),
         new ReliableChangeParameters(Sd: 0.45, Reliability: 0.82),
-        ProvisionalRci);
+        ProvisionalRci,
+        ["Strongly disagree", "Disagree", "Agree", "Strongly agree"]);
 
     public static readonly InstrumentDefinition HerthHopeIndex = Published(
         "herth-hope-index", "Herth Hope Index (structure only)", 12, 1, 4, ScoringMethod.Sum, prorateMaxMissing: 1,

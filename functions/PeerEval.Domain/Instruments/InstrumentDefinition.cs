@@ -40,8 +40,13 @@ public sealed record InstrumentDefinition(
     IReadOnlyList<InstrumentItem> Items,
     InstrumentScoring Scoring,
     ReliableChangeParameters? ReliableChange = null,
-    string? Notice = null)
+    string? Notice = null,
+    IReadOnlyList<string>? AnswerLabels = null)
 {
+    /// <summary>The words a form shows for each point of an item's range, lowest first, where the definition gives them.</summary>
+    public string? LabelFor(InstrumentItem item, int value) =>
+        AnswerLabels is { } labels && labels.Count == item.Max - item.Min + 1 ? labels[value - item.Min] : null;
+
     public InstrumentItem? FindItem(string itemId) => Items.FirstOrDefault(i => i.Id == itemId);
 
     public IEnumerable<InstrumentItem> ScoredItems => Items.Where(i => i.Scored);

@@ -50,6 +50,9 @@ public static partial class InstrumentRules
         else if (definition.Scoring.ProrateMaxMissing < 0 || (items.Count > 0 && definition.Scoring.ProrateMaxMissing >= items.Count))
             errors.Add("scoring.prorateMaxMissing", "Must be between 0 and the item count less one.");
 
+        if (definition.AnswerLabels is { } labels && (labels.Count > 101 || labels.Any(l => string.IsNullOrWhiteSpace(l) || l.Length > 60)))
+            errors.Add("answerLabels", "Give one short label (at most 60 characters) per point of the scale.");
+
         if (definition.ReliableChange is { } rc)
         {
             if (!(rc.Sd > 0) || double.IsInfinity(rc.Sd))

@@ -1,15 +1,13 @@
-using Azure.Data.Tables;
 using Microsoft.AspNetCore.Http.HttpResults;
 using PeerEval.Domain;
 using PeerEval.Functions.Aggregation;
 using PeerEval.Functions.Auth;
 using PeerEval.Functions.Hosting;
+using PeerEval.Functions.Services;
 
 namespace PeerEval.Functions.Admin;
 
 public sealed record ServiceRequest(string? Name, IReadOnlyList<string>? AllowedOrigins);
-
-public sealed record ServiceDefinition(string ServiceId, string Name, IReadOnlyList<string> AllowedOrigins);
 
 public sealed record KeyRequest(KeyRole Role, IReadOnlyList<string> Services);
 
@@ -36,7 +34,7 @@ public static class AdminEndpoints
         return api;
     }
 
-    private static async Task<IResult> PutServiceAsync(string serviceId, HttpRequest request, Storage.Storage storage, CancellationToken ct)
+    private static async Task<IResult> PutServiceAsync(string serviceId, HttpRequest request, ServiceDirectory services, CancellationToken ct)
     {
         var (body, error) = await JsonBody.ReadAsync<ServiceRequest>(request, ct);
         if (error is not null)
@@ -53,23 +51,14 @@ public static class AdminEndpoints
             return ApiConventions.ValidationProblem(errors);
 
         var definition = new ServiceDefinition(serviceId, body.Name ?? serviceId, origins);
-        await storage.Services.UpsertEntityAsync(new TableEntity("service", serviceId)
-        {
-            ["Name"] = definition.Name,
-            ["AllowedOrigins"] = string.Join(' ', origins),
-        }, TableUpdateMode.Replace, ct);
+        await services.SaveAsync(definition, ct);
         return TypedResults.Ok(definition);
     }
 
-    private static async Task<Results<Ok<ServiceDefinition>, ProblemHttpResult>> GetServiceAsync(string serviceId, Storage.Storage storage, CancellationToken ct)
-    {
-        var response = await storage.Services.GetEntityIfExistsAsync<TableEntity>("service", serviceId, cancellationToken: ct);
-        if (!response.HasValue)
-            return TypedResults.Problem(statusCode: 404, title: "No such service.");
-        var entity = response.Value!;
-        return TypedResults.Ok(new ServiceDefinition(serviceId, entity.GetString("Name"),
-            (entity.GetString("AllowedOrigins") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries)));
-    }
+    private static async Task<Results<Ok<ServiceDefinition>, ProblemHttpResult>> GetServiceAsync(string serviceId, ServiceDirectory services, CancellationToken ct) =>
+        await services.FindAsync(serviceId, ct) is { } service
+            ? TypedResults.Ok(service)
+            : TypedResults.Problem(statusCode: 404, title: "No such service.");
 
     private static async Task<IResult> IssueKeyAsync(HttpRequest request, ApiKeyStore keys, CancellationToken ct)
     {

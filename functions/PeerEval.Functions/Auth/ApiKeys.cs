@@ -12,6 +12,9 @@ public sealed record ApiKey(string KeyId, KeyRole Role, IReadOnlyList<string> Se
 {
     public const string AllServices = "*";
 
+    /// <summary>A form page's token: may submit for its service only from the form or the service's own origins.</summary>
+    public bool IsFormToken { get; init; }
+
     public bool Covers(string serviceId) =>
         Role == KeyRole.Admin || Services.Contains(AllServices) || Services.Contains(serviceId, StringComparer.Ordinal);
 }
@@ -23,6 +26,15 @@ public sealed class ApiKeyOptions
 
     /// <summary>Keys seeded at start in Development only, so a fresh clone can be tried at once.</summary>
     public List<DevKey> DevKeys { get; set; } = [];
+
+    /// <summary>Services seeded likewise, with the origins their demo pages embed the form from.</summary>
+    public List<DevService> DevServices { get; set; } = [];
+
+    public sealed class DevService
+    {
+        public string ServiceId { get; set; } = "";
+        public List<string> AllowedOrigins { get; set; } = [];
+    }
 
     public sealed class DevKey
     {
@@ -103,12 +115,14 @@ public sealed class ApiKeyStore(Storage.Storage storage, IMemoryCache cache, IOp
         entity.GetBoolean("Revoked") ?? false);
 }
 
-internal sealed class DevKeySeeder(ApiKeyStore keys, IOptions<ApiKeyOptions> options) : IHostedService
+internal sealed class DevKeySeeder(ApiKeyStore keys, Services.ServiceDirectory services, IOptions<ApiKeyOptions> options) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         foreach (var devKey in options.Value.DevKeys.Where(k => k.Key.Length > 0))
             await keys.StoreAsync(devKey.Key, devKey.Role, devKey.Services, cancellationToken);
+        foreach (var service in options.Value.DevServices.Where(s => s.ServiceId.Length > 0))
+            await services.SaveAsync(new Services.ServiceDefinition(service.ServiceId, service.ServiceId, service.AllowedOrigins), cancellationToken);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

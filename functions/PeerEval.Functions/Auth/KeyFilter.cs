@@ -10,6 +10,8 @@ public static class KeyFilter
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddOptions<ApiKeyOptions>().BindConfiguration("PeerEval:Auth").ValidateOnStart();
         builder.Services.AddSingleton<ApiKeyStore>();
+        builder.Services.AddSingleton<Forms.FormTokens>();
+        builder.Services.AddSingleton<Services.ServiceDirectory>();
         if (builder.Environment.IsDevelopment())
             builder.Services.AddHostedService<DevKeySeeder>();
         return builder;
@@ -36,6 +38,9 @@ public static class KeyFilter
             var serviceId = http.Request.RouteValues["serviceId"] as string;
             if (!roles.Contains(key.Role) || (serviceId is not null && !key.Covers(serviceId)))
                 return TypedResults.Problem(statusCode: 403, title: "This key may not do that.");
+            // A form token only works from a browser, where the origin policy has vetted the page it came from.
+            if (key.IsFormToken && !http.Request.Headers.ContainsKey("Origin"))
+                return TypedResults.Problem(statusCode: 403, title: "A form token is only accepted from the form.");
             http.Items[typeof(ApiKey)] = key;
             return await next(context);
         });
@@ -48,6 +53,8 @@ public static class KeyFilter
         var raw = value["Bearer ".Length..].Trim();
         if (raw.Length is 0 or > 200)
             return null;
+        if (raw.StartsWith(Forms.FormTokens.Prefix, StringComparison.Ordinal))
+            return http.RequestServices.GetRequiredService<Forms.FormTokens>().Validate(raw);
         var key = await http.RequestServices.GetRequiredService<ApiKeyStore>().FindAsync(raw, http.RequestAborted);
         return key is { Revoked: false } ? key : null;
     }

@@ -27,6 +27,8 @@ public static class SubmissionEndpoints
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+        // Browsers ask first (CORS preflight); OriginPolicy answers for listed origins, this for everyone else.
+        submissions.MapMethods("/", [HttpMethods.Options], () => Results.NoContent()).WithName("SubmissionPreflight").ExcludeFromDescription();
         submissions.MapGet("/{submissionId}", StatusAsync).RequireKey(KeyRole.Submit, KeyRole.Admin).WithName("GetSubmissionStatus");
         return api;
     }

@@ -1,0 +1,124 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using PeerEval.Domain;
+using PeerEval.Domain.Instruments;
+using PeerEval.Domain.Submissions;
+using PeerEval.Functions.Hosting;
+using PeerEval.Functions.Instruments;
+using PeerEval.Functions.Services;
+using PeerEval.Functions.Submissions;
+
+namespace PeerEval.Functions.Forms;
+
+public static class FormEndpoints
+{
+    private static readonly string[] DefaultInstruments = [BuiltInInstruments.HopeCore.Id, BuiltInInstruments.EmpowermentCore.Id];
+
+    public static RouteGroupBuilder MapForms(this RouteGroupBuilder api)
+    {
+        var forms = api.MapGroup("/forms").WithTags("Forms");
+        forms.MapGet("/embed.js", (HttpResponse response) =>
+        {
+            // Loaded by a script tag on the service's own site, so it must be readable cross-origin.
+            response.Headers["Cross-Origin-Resource-Policy"] = "cross-origin";
+            response.Headers.CacheControl = "public, max-age=3600";
+            return Results.Text(Assets.EmbedJs, "text/javascript; charset=utf-8");
+        }).WithName("FormEmbedScript");
+
+        var service = $"/{{serviceId:{Routes.ServiceIdConstraint}}}";
+        forms.MapGet(service, ShowAsync).WithName("ShowForm");
+        forms.MapPost(service, SubmitAsync).WithName("SubmitForm").DisableAntiforgery();
+        forms.MapMethods(service, [HttpMethods.Options], () => Results.NoContent()).WithName("FormPreflight").ExcludeFromDescription();
+        return api;
+    }
+
+    private static async Task<IResult> ShowAsync(
+        string serviceId, string? occasion, string? instruments, string? title, HttpContext context,
+        ServiceDirectory services, InstrumentCatalog catalog, FormTokens tokens, CancellationToken ct)
+    {
+        if (await services.FindAsync(serviceId, ct) is not { } service)
+            return Results.Problem(statusCode: 404, title: "No such service.");
+        var errors = new ErrorBag();
+        var chosenOccasion = Occasion.Baseline;
+        if (occasion is not null && !OccasionNames.TryParse(occasion, out chosenOccasion))
+            errors.Add("occasion", "Must be one of: baseline, followup, discharge.");
+        var all = await catalog.GetAllAsync(ct);
+        var ids = instruments?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? DefaultInstruments;
+        foreach (var unknown in ids.Where(id => !all.ContainsKey(id)))
+            errors.Add("instruments", $"Unknown instrument '{unknown}'.");
+        if (ids.Length is 0 or > 5)
+            errors.Add("instruments", "Name between one and five instruments.");
+        if (!errors.IsEmpty)
+            return ApiConventions.ValidationProblem(errors);
+
+        var model = new FormModel(serviceId, string.IsNullOrWhiteSpace(title) ? "How are things for you?" : title[..Math.Min(title.Length, 120)],
+            chosenOccasion, ids.Select(id => all[id]).ToList(), Guid.NewGuid().ToString(), tokens.Issue(serviceId), NewNonce());
+        return Page(context, service, model.Nonce, FormPage.Render(model));
+    }
+
+    /// <summary>The form posted without script: the same parser and store as the API, answered with a page.</summary>
+    private static async Task<IResult> SubmitAsync(
+        string serviceId, HttpContext context, ServiceDirectory services, InstrumentCatalog catalog, FormTokens tokens,
+        ParticipantHasher hasher, SubmissionStore store, TimeProvider clock, CancellationToken ct)
+    {
+        if (!context.Request.HasFormContentType)
+            return Results.Problem(statusCode: 415, title: "The form posts as application/x-www-form-urlencoded.");
+        if (context.Request.ContentLength > JsonBody.MaxBytes)
+            return Results.Problem(statusCode: 413, title: $"The body is larger than {JsonBody.MaxBytes / 1024} KiB.");
+        if (await services.FindAsync(serviceId, ct) is not { } service)
+            return Results.Problem(statusCode: 404, title: "No such service.");
+        var form = await context.Request.ReadFormAsync(ct);
+        var key = tokens.Validate(form["token"].ToString());
+        if (key is null || !key.Covers(serviceId))
+            return Results.Problem(statusCode: 403, title: "This form has expired. Reload the page and try again.");
+
+        var all = await catalog.GetAllAsync(ct);
+        var instrumentIds = form.Keys.Where(k => k.Contains('.') && !k.StartsWith("stay.", StringComparison.Ordinal))
+            .Select(k => k[..k.IndexOf('.')]).Distinct().Where(all.ContainsKey).ToList();
+        var body = new Dictionary<string, object?>
+        {
+            ["submissionId"] = form["submissionId"].ToString(),
+            ["participantRef"] = form["participantRef"].ToString().Trim(),
+            ["occasion"] = form["occasion"].ToString(),
+            ["completedOn"] = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime).ToString("yyyy-MM-dd"),
+            ["responses"] = instrumentIds.Select(id => new
+            {
+                instrument = id,
+                answers = all[id].Items.ToDictionary(i => i.Id, i => int.TryParse(form[$"{id}.{i.Id}"], out var v) ? (int?)v : null),
+            }).ToList(),
+        };
+        if (form["stay.admittedOn"].ToString() is { Length: > 0 } admitted)
+            body["stay"] = new { admittedOn = admitted, dischargedOn = form["stay.dischargedOn"].ToString() is { Length: > 0 } d ? d : null };
+
+        using var document = JsonSerializer.SerializeToDocument(body);
+        var errors = new ErrorBag();
+        var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
+        var submission = SubmissionParser.Parse(document.RootElement, id => all.GetValueOrDefault(id), today, errors);
+        var nonce = NewNonce();
+        if (submission is null)
+        {
+            _ = OccasionNames.TryParse(form["occasion"].ToString(), out var occasion);
+            var model = new FormModel(serviceId, "How are things for you?", occasion, instrumentIds.Select(id => all[id]).ToList(),
+                form["submissionId"].ToString(), tokens.Issue(serviceId), nonce);
+            var values = form.Keys.ToDictionary(k => k, k => form[k].ToString());
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            return Page(context, service, nonce, FormPage.Render(model, errors.ToProblemErrors(), values));
+        }
+        var outcome = await store.AcceptAsync(serviceId, submission, hasher.Hash(serviceId, submission.ParticipantRef), ct);
+        if (outcome == AcceptOutcome.Conflict)
+            return Results.Problem(statusCode: 409, title: "These answers were already sent with different content. Reload the form to start again.");
+        return Page(context, service, nonce, FormPage.Thanks(nonce));
+    }
+
+    /// <summary>Only the service's listed origins may frame the form; nothing but PeerEval itself may load into it.</summary>
+    private static IResult Page(HttpContext context, ServiceDefinition service, string nonce, string html)
+    {
+        var ancestors = string.Join(' ', service.AllowedOrigins.Prepend("'self'"));
+        context.Response.Headers.ContentSecurityPolicy =
+            $"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; connect-src 'self'; img-src 'self'; " +
+            $"form-action 'self'; base-uri 'none'; frame-ancestors {ancestors}";
+        return Results.Content(html, "text/html; charset=utf-8", statusCode: context.Response.StatusCode);
+    }
+
+    private static string NewNonce() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
+}

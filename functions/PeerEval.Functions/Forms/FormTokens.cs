@@ -1,0 +1,61 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Options;
+using PeerEval.Functions.Auth;
+using PeerEval.Functions.Submissions;
+
+namespace PeerEval.Functions.Forms;
+
+/// <summary>
+/// A form page carries a short-lived token that acts as a submit key for its one service and nothing
+/// else, so no real key is ever put in a public page. It is signed with a key derived from the
+/// deployment secret.
+/// </summary>
+public sealed class FormTokens(IOptions<ParticipantKeyOptions> options, TimeProvider clock)
+{
+    public const string Prefix = "pf_";
+    public static readonly TimeSpan Lifetime = TimeSpan.FromHours(4);
+
+    private readonly byte[] _signingKey = HMACSHA256.HashData(Encoding.UTF8.GetBytes(options.Value.ParticipantKey), "peereval-form-token"u8.ToArray());
+
+    public string Issue(string serviceId)
+    {
+        var payload = $"{serviceId}|{clock.GetUtcNow().Add(Lifetime).ToUnixTimeSeconds()}";
+        return Prefix + Base64Url(Encoding.UTF8.GetBytes(payload)) + "." + Base64Url(Sign(payload));
+    }
+
+    /// <summary>The key a valid, unexpired token stands for; null for anything else.</summary>
+    public ApiKey? Validate(string token)
+    {
+        if (!token.StartsWith(Prefix, StringComparison.Ordinal))
+            return null;
+        var parts = token[Prefix.Length..].Split('.');
+        if (parts.Length != 2 || FromBase64Url(parts[0]) is not { } payloadBytes || FromBase64Url(parts[1]) is not { } signature)
+            return null;
+        var payload = Encoding.UTF8.GetString(payloadBytes);
+        if (!CryptographicOperations.FixedTimeEquals(signature, Sign(payload)))
+            return null;
+        var fields = payload.Split('|');
+        if (fields.Length != 2 || !long.TryParse(fields[1], out var expires) || clock.GetUtcNow().ToUnixTimeSeconds() > expires)
+            return null;
+        return new ApiKey("form", KeyRole.Submit, [fields[0]], Revoked: false) { IsFormToken = true };
+    }
+
+    private byte[] Sign(string payload) => HMACSHA256.HashData(_signingKey, Encoding.UTF8.GetBytes(payload));
+
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    private static byte[]? FromBase64Url(string text)
+    {
+        var padded = text.Replace('-', '+').Replace('_', '/');
+        padded += new string('=', (4 - padded.Length % 4) % 4);
+        try
+        {
+            return Convert.FromBase64String(padded);
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,130 @@
+// Progressive enhancement of the PeerEval form: submits through the submission API, shows errors
+// beside their fields, and keeps one submissionId per attempt so a double click or retry counts once.
+(function () {
+  'use strict';
+  var form = document.getElementById('peereval-form');
+  if (!form || !window.fetch) return;
+  var config = JSON.parse(document.getElementById('peereval-config').textContent);
+
+  function reportHeight() {
+    if (window.parent !== window) window.parent.postMessage({ type: 'peereval:height', height: document.documentElement.scrollHeight }, '*');
+  }
+  window.addEventListener('load', reportHeight);
+  new ResizeObserver(reportHeight).observe(document.body);
+
+  function today() {
+    var d = new Date();
+    return d.getFullYear() + '-' + String(d.getMonth() + 1).padStart(2, '0') + '-' + String(d.getDate()).padStart(2, '0');
+  }
+
+  function body() {
+    var data = new FormData(form);
+    var submission = {
+      submissionId: config.submissionId,
+      participantRef: (data.get('participantRef') || '').toString().trim(),
+      occasion: config.occasion,
+      completedOn: today(),
+      responses: config.instruments.map(function (instrument) {
+        var answers = {};
+        instrument.items.forEach(function (item) {
+          var value = data.get(instrument.id + '.' + item);
+          answers[item] = value === null ? null : Number(value);
+        });
+        return { instrument: instrument.id, answers: answers };
+      })
+    };
+    var admitted = data.get('stay.admittedOn');
+    if (admitted) {
+      submission.stay = { admittedOn: admitted.toString() };
+      var discharged = data.get('stay.dischargedOn');
+      if (discharged) submission.stay.dischargedOn = discharged.toString();
+    }
+    return submission;
+  }
+
+  // JSON path of a field in the submission -> the element that shows it on the page.
+  function elementFor(path) {
+    var answer = /^responses\[(\d+)\]\.answers(?:\.(.+))?$/.exec(path);
+    if (answer) {
+      var instrument = config.instruments[Number(answer[1])];
+      return instrument && document.getElementById(answer[2] ? instrument.id + '-' + answer[2] : instrument.id);
+    }
+    var id = { participantRef: 'participantRef', 'stay.admittedOn': 'stay-admittedOn', 'stay.dischargedOn': 'stay-dischargedOn' }[path];
+    return id ? document.getElementById(id + '-field') || document.getElementById(id) : null;
+  }
+
+  function clearErrors() {
+    form.querySelectorAll('.error-message, .error-summary').forEach(function (e) { e.remove(); });
+    form.querySelectorAll('.has-error').forEach(function (e) { e.classList.remove('has-error'); });
+    form.querySelectorAll('[aria-invalid]').forEach(function (e) { e.removeAttribute('aria-invalid'); });
+  }
+
+  function showErrors(errors, title) {
+    var summary = document.createElement('div');
+    summary.className = 'error-summary';
+    summary.setAttribute('role', 'alert');
+    summary.tabIndex = -1;
+    var heading = document.createElement('h2');
+    heading.textContent = title || 'Please check your answers';
+    summary.appendChild(heading);
+    var list = document.createElement('ul');
+    Object.keys(errors).forEach(function (path) {
+      var target = elementFor(path);
+      var message = errors[path].join(' ');
+      var li = document.createElement('li');
+      if (target) {
+        var errorId = (target.id || 'field') + '-error';
+        var inline = document.createElement('span');
+        inline.className = 'error-message';
+        inline.id = errorId;
+        inline.textContent = message;
+        var anchor = target.querySelector('legend, label') || target;
+        anchor.insertAdjacentElement('afterend', inline);
+        target.classList.add('has-error');
+        target.querySelectorAll('input').forEach(function (input) {
+          input.setAttribute('aria-invalid', 'true');
+          input.setAttribute('aria-describedby', errorId);
+        });
+        var link = document.createElement('a');
+        link.href = '#' + target.id;
+        link.textContent = message;
+        li.appendChild(link);
+      } else {
+        li.textContent = message;
+      }
+      list.appendChild(li);
+    });
+    summary.appendChild(list);
+    form.insertBefore(summary, form.firstChild);
+    summary.focus();
+  }
+
+  form.addEventListener('submit', function (event) {
+    event.preventDefault();
+    var button = form.querySelector('button[type=submit]');
+    if (button.disabled) return;
+    button.disabled = true;
+    clearErrors();
+    fetch(config.submitUrl, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: 'Bearer ' + config.token },
+      body: JSON.stringify(body())
+    }).then(function (response) {
+      if (response.status === 202) {
+        var thanks = document.getElementById('peereval-thanks');
+        form.hidden = true;
+        thanks.hidden = false;
+        thanks.focus();
+        return;
+      }
+      return response.json().then(function (problem) {
+        showErrors(problem.errors || { form: [problem.title || 'Something went wrong. Please try again.'] }, problem.errors ? null : 'We could not send your answers');
+      });
+    }).catch(function () {
+      showErrors({ form: ['We could not reach the server. Your answers are still here: please try again.'] }, 'We could not send your answers');
+    }).finally(function () {
+      button.disabled = false;
+      reportHeight();
+    });
+  });
+})();
