@@ -32,8 +32,10 @@ public static partial class SubmissionParser
             errors.Add("submissionId", "Use 1-64 letters, digits, '-' or '_' (a UUID works well).");
 
         var participantRef = RequiredString(fields, "participantRef", "participantRef", errors);
-        if (participantRef is not null && (participantRef.Trim().Length == 0 || participantRef.Length > MaxParticipantRefLength))
-            errors.Add("participantRef", $"Give 1-{MaxParticipantRefLength} characters.");
+        if (participantRef is not null && participantRef.Trim().Length == 0)
+            errors.Add("participantRef", "Required.");
+        else if (participantRef?.Length > MaxParticipantRefLength)
+            errors.Add("participantRef", $"At most {MaxParticipantRefLength} characters.");
 
         var occasionName = RequiredString(fields, "occasion", "occasion", errors);
         var occasion = Occasion.Baseline;

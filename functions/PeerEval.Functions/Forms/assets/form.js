@@ -78,8 +78,8 @@
         inline.className = 'error-message';
         inline.id = errorId;
         inline.textContent = message;
-        var anchor = target.querySelector('legend, label') || target;
-        anchor.insertAdjacentElement('afterend', inline);
+        var anchor = target.querySelector(':scope > legend, :scope > label, :scope > h2');
+        if (anchor) anchor.insertAdjacentElement('afterend', inline); else target.prepend(inline);
         target.classList.add('has-error');
         target.querySelectorAll('input').forEach(function (input) {
           input.setAttribute('aria-invalid', 'true');

@@ -1,0 +1,67 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Playwright;
+using PeerEval.Functions.Tests.Infrastructure;
+
+namespace PeerEval.Functions.Tests.Forms;
+
+/// <summary>
+/// Debian's Chromium driven by Playwright (no browser download), plus a stand-in for a service's own
+/// web site on another origin that embeds the form with the script tag.
+/// </summary>
+public sealed class BrowserFixture : IAsyncLifetime
+{
+    public const string ChromiumPath = "/usr/bin/chromium";
+
+    private IPlaywright? _playwright;
+
+    public IBrowser Browser { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        var executable = Environment.GetEnvironmentVariable("PEEREVAL_CHROMIUM") ?? ChromiumPath;
+        if (!File.Exists(executable))
+            throw new InvalidOperationException($"Chromium is not at {executable}: run `bash .ci/install-browser` (as root) or set PEEREVAL_CHROMIUM.");
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = executable,
+            Headless = true,
+            // No sandbox as root; no background traffic on this closed network.
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Browser is not null)
+            await Browser.DisposeAsync();
+        _playwright?.Dispose();
+    }
+
+    /// <summary>Serves one page that embeds the form from <paramref name="app"/>, on a free port of its own.</summary>
+    public static async Task<WebApplication> StartServiceSiteAsync(TestApp app, string attributes)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls($"http://127.0.0.1:{FreePort()}");
+        builder.Logging.ClearProviders();
+        var site = builder.Build();
+        var embed = new Uri(app.BaseAddress, "/api/forms/embed.js");
+        site.MapGet("/", () => Results.Content($"""
+            <!doctype html><html lang="en"><head><meta charset="utf-8"><title>Riverside Peer Support</title></head>
+            <body><h1>Riverside Peer Support</h1><p>Tell us how things are going.</p>
+            <script src="{embed}" {attributes}></script></body></html>
+            """, "text/html"));
+        await site.StartAsync();
+        return site;
+    }
+
+    public static string Origin(WebApplication site) => site.Urls.First().TrimEnd('/');
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
