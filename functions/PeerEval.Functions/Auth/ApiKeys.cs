@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Security.Cryptography;
 using System.Text;
 using Azure.Data.Tables;
@@ -23,6 +24,13 @@ public sealed class ApiKeyOptions
 {
     /// <summary>How long a key lookup is trusted before storage is asked again; revocation reaches other instances within it.</summary>
     public int CacheSeconds { get; set; } = 30;
+
+    /// <summary>
+    /// SHA-256 (hex) of a first admin key, stored at start: how a new deployment gets its first key
+    /// without the key itself ever being in a setting.
+    /// </summary>
+    [RegularExpression("^([0-9a-fA-F]{64})?$")]
+    public string BootstrapAdminKeySha256 { get; set; } = "";
 
     /// <summary>Keys seeded at start in Development only, so a fresh clone can be tried at once.</summary>
     public List<DevKey> DevKeys { get; set; } = [];
@@ -68,9 +76,12 @@ public sealed class ApiKeyStore(Storage.Storage storage, IMemoryCache cache, IOp
         return (key, secret);
     }
 
-    public async Task<ApiKey> StoreAsync(string secret, KeyRole role, IReadOnlyList<string> services, CancellationToken cancellationToken)
+    public Task<ApiKey> StoreAsync(string secret, KeyRole role, IReadOnlyList<string> services, CancellationToken cancellationToken) =>
+        StoreHashAsync(Hash(secret), role, services, cancellationToken);
+
+    public async Task<ApiKey> StoreHashAsync(string hash, KeyRole role, IReadOnlyList<string> services, CancellationToken cancellationToken)
     {
-        var hash = Hash(secret);
+        hash = hash.ToLowerInvariant();
         var entity = new TableEntity(Partition, hash)
         {
             ["KeyId"] = KeyIdOf(hash),
@@ -113,6 +124,17 @@ public sealed class ApiKeyStore(Storage.Storage storage, IMemoryCache cache, IOp
         Enum.Parse<KeyRole>(entity.GetString("Role")),
         (entity.GetString("Services") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries),
         entity.GetBoolean("Revoked") ?? false);
+}
+
+internal sealed class BootstrapAdminKey(ApiKeyStore keys, IOptions<ApiKeyOptions> options) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (options.Value.BootstrapAdminKeySha256 is { Length: 64 } hash)
+            await keys.StoreHashAsync(hash, KeyRole.Admin, [], cancellationToken);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 internal sealed class DevKeySeeder(ApiKeyStore keys, Services.ServiceDirectory services, IOptions<ApiKeyOptions> options) : IHostedService

@@ -8,10 +8,11 @@ public static class KeyFilter
     {
         builder.Services.AddMemoryCache();
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddOptions<ApiKeyOptions>().BindConfiguration("PeerEval:Auth").ValidateOnStart();
+        builder.Services.AddOptions<ApiKeyOptions>().BindConfiguration("PeerEval:Auth").ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<ApiKeyStore>();
         builder.Services.AddSingleton<Forms.FormTokens>();
         builder.Services.AddSingleton<Services.ServiceDirectory>();
+        builder.Services.AddHostedService<BootstrapAdminKey>();
         if (builder.Environment.IsDevelopment())
             builder.Services.AddHostedService<DevKeySeeder>();
         return builder;

@@ -1,0 +1,53 @@
+// PeerEval on Azure: a Flex Consumption function app running the custom handler, reaching its
+// storage account by managed identity only (shared keys are off), with Application Insights.
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(40)
+@description('azd environment name; names and tags every resource.')
+param environmentName string
+
+@minLength(1)
+@description('Azure region for every resource.')
+param location string
+
+@secure()
+@minLength(16)
+@description('Deployment secret for participant pseudonyms (HMAC key). Changing it unlinks earlier submissions.')
+param participantKey string
+
+@description('SHA-256 (hex) of the first admin API key; the key itself never leaves your machine.')
+param bootstrapAdminKeySha256 string = ''
+
+@minValue(0)
+@description('Figures from fewer people than this are suppressed in reports (0 turns suppression off).')
+param minCellSize int = 5
+
+var tags = { 'azd-env-name': environmentName }
+var token = toLower(uniqueString(subscription().id, environmentName, location))
+
+resource group 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: 'rg-${environmentName}'
+  location: location
+  tags: tags
+}
+
+module app 'app.bicep' = {
+  name: 'peereval-app'
+  scope: group
+  params: {
+    location: location
+    tags: tags
+    resourceToken: token
+    participantKey: participantKey
+    bootstrapAdminKeySha256: bootstrapAdminKeySha256
+    minCellSize: minCellSize
+  }
+}
+
+output AZURE_LOCATION string = location
+output AZURE_RESOURCE_GROUP string = group.name
+output AZURE_FUNCTION_APP_NAME string = app.outputs.functionAppName
+output AZURE_FUNCTION_URI string = app.outputs.functionAppUri
+output AZURE_STORAGE_ACCOUNT_NAME string = app.outputs.storageAccountName
+output AZURE_IDENTITY_CLIENT_ID string = app.outputs.identityClientId
