@@ -18,6 +18,7 @@ public static class PeerEvalApp
         builder.UseFunctionsHostPort();
         builder.AddApiConventions();
         builder.AddApiDocs();
+        builder.AddRateLimits();
         builder.AddStorage();
         builder.AddApiKeys();
         builder.AddInstruments();
@@ -30,6 +31,7 @@ public static class PeerEvalApp
     public static WebApplication MapPeerEval(this WebApplication app)
     {
         app.UseApiConventions();
+        app.UseRateLimiter();
         app.UseOriginPolicy();
         var api = app.MapGroup("/api");
         api.MapHealth();

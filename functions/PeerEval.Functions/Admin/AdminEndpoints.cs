@@ -11,6 +11,8 @@ public sealed record ServiceRequest(string? Name, IReadOnlyList<string>? Allowed
 
 public sealed record KeyRequest(KeyRole Role, IReadOnlyList<string> Services);
 
+public sealed record ErasureRequest(string ParticipantRef);
+
 public sealed record IssuedKey(string KeyId, string Key, KeyRole Role, IReadOnlyList<string> Services);
 
 public static class AdminEndpoints
@@ -23,6 +25,12 @@ public static class AdminEndpoints
         admin.MapGet(service, GetServiceAsync).WithName("GetService");
         admin.MapPost(service + "/rebuild", async (string serviceId, Rebuilder rebuilder, CancellationToken ct) =>
             TypedResults.Ok(await rebuilder.RebuildAsync(serviceId, ct))).WithName("RebuildReports");
+        admin.MapPost(service + "/erasures", EraseAsync).WithName("EraseParticipant");
+        admin.MapGet(service + "/audit", async (string serviceId, Storage.Storage storage, CancellationToken ct) =>
+            TypedResults.Ok(await storage.AuditLog.QueryAsync<Azure.Data.Tables.TableEntity>(e => e.PartitionKey == serviceId, maxPerPage: 100, cancellationToken: ct)
+                .Take(100)
+                .Select(e => new { id = e.RowKey, action = e.GetString("Action"), submissions = e.GetInt32("Submissions"), requestedBy = e.GetString("RequestedBy"), at = e.GetDateTimeOffset("At") })
+                .ToListAsync(ct))).WithName("AuditLog");
         admin.MapPost("/keys", IssueKeyAsync).WithName("IssueKey");
         admin.MapDelete("/keys/{keyId}", async Task<Results<NoContent, ProblemHttpResult>> (string keyId, ApiKeyStore keys, CancellationToken ct) =>
             await keys.RevokeAsync(keyId, ct) ? TypedResults.NoContent() : TypedResults.Problem(statusCode: 404, title: "No such key."))
@@ -59,6 +67,21 @@ public static class AdminEndpoints
         await services.FindAsync(serviceId, ct) is { } service
             ? TypedResults.Ok(service)
             : TypedResults.Problem(statusCode: 404, title: "No such service.");
+
+    private static async Task<IResult> EraseAsync(string serviceId, HttpContext context, Erasure erasure, CancellationToken ct)
+    {
+        var (body, error) = await JsonBody.ReadAsync<ErasureRequest>(context.Request, ct);
+        if (error is not null)
+            return error;
+        if (string.IsNullOrWhiteSpace(body!.ParticipantRef) || body.ParticipantRef.Length > PeerEval.Domain.Submissions.SubmissionParser.MaxParticipantRefLength)
+        {
+            var errors = new ErrorBag();
+            errors.Add("participantRef", "Required, at most 200 characters.");
+            return ApiConventions.ValidationProblem(errors);
+        }
+        var key = (ApiKey)context.Items[typeof(ApiKey)]!;
+        return TypedResults.Ok(await erasure.EraseAsync(serviceId, body.ParticipantRef, key.KeyId, ct));
+    }
 
     private static async Task<IResult> IssueKeyAsync(HttpRequest request, ApiKeyStore keys, CancellationToken ct)
     {

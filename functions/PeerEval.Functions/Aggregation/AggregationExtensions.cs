@@ -16,6 +16,7 @@ public static class AggregationExtensions
         builder.Services.AddSingleton<Aggregator>();
         builder.Services.AddSingleton<PoisonMessages>();
         builder.Services.AddSingleton<Rebuilder>();
+        builder.Services.AddSingleton<Admin.Erasure>();
         // Under the Functions host the host owns the queue and posts each message to /AggregateSubmission.
         if (!FunctionsHost.IsCustomHandler(builder.Configuration) && builder.Configuration.GetValue("PeerEval:Queue:ListenerEnabled", true))
             builder.Services.AddHostedService<QueueListener>();
@@ -31,6 +32,9 @@ public static class AggregationExtensions
         app.MapPost("/AggregateSubmission", async (HttpRequest request, Aggregator aggregator, PoisonMessages poison,
             IOptions<QueueOptions> options, CancellationToken ct) =>
         {
+            // The host talks to its handler over loopback; nobody else may drive the queue function.
+            if (request.HttpContext.Connection.RemoteIpAddress is not { } caller || !System.Net.IPAddress.IsLoopback(caller))
+                return Results.NotFound();
             var (document, _, error) = await JsonBody.ReadAsync(request, ct);
             if (error is not null)
                 return error;

@@ -62,7 +62,8 @@ public static class SubmissionEndpoints
         string serviceId, string submissionId, SubmissionStore store, CancellationToken ct)
     {
         if (!SubmissionParser.SubmissionIdPattern().IsMatch(submissionId)
-            || await store.FindAsync(serviceId, submissionId, ct) is not { } entity)
+            || await store.FindAsync(serviceId, submissionId, ct) is not { } entity
+            || entity.GetString("Status") == SubmissionStatus.Erased)
             return TypedResults.Problem(statusCode: 404, title: "No such submission for this service.");
         return TypedResults.Ok(new SubmissionReceipt(submissionId, entity.GetString("Status"), entity.GetString("Reason") is { Length: > 0 } reason ? reason : null));
     }

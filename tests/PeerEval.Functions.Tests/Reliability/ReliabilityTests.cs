@@ -1,0 +1,155 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Azure.Data.Tables;
+using PeerEval.Functions.Tests.Infrastructure;
+using static PeerEval.Functions.Tests.Infrastructure.Bodies;
+
+namespace PeerEval.Functions.Tests.Reliability;
+
+public sealed class ReliabilityTests
+{
+    private static readonly Dictionary<string, string?> NoSuppression = new() { ["PeerEval:Reporting:MinCellSize"] = "0" };
+
+    [Fact]
+    public async Task When_storage_is_down_a_submission_gets_503_with_retry_after_and_nothing_half_stored()
+    {
+        var faults = new FaultInjector();
+        await using var app = await TestApp.StartAsync(NoSuppression, b => b.Services.AddSingleton<Azure.Core.Pipeline.HttpPipelinePolicy>(faults));
+        var submissions = app.Names.Submissions;
+        faults.FailBefore = m => FaultInjector.IsWriteTo(m, submissions);
+
+        var body = Hope("fault-1", "baseline", "2026-03-01", Uniform(3));
+        var response = await app.SubmitAsync(body);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.NotNull(response.Headers.RetryAfter);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+        Assert.Empty(await app.Table(submissions).QueryAsync<TableEntity>().ToListAsync());
+
+        faults.FailBefore = _ => false;
+        Assert.Equal(HttpStatusCode.Accepted, (await app.SubmitAsync(body)).StatusCode);
+        await app.WaitForStatusAsync([(string)body["submissionId"]!]);
+    }
+
+    [Fact]
+    public async Task A_submission_stored_but_not_queued_is_healed_by_the_clients_retry()
+    {
+        var faults = new FaultInjector();
+        await using var app = await TestApp.StartAsync(NoSuppression, b => b.Services.AddSingleton<Azure.Core.Pipeline.HttpPipelinePolicy>(faults));
+        var queuePath = "/" + app.Names.SubmissionQueue + "/messages";
+        faults.FailBefore = m => m.Request.Method == Azure.Core.RequestMethod.Post && m.Request.Uri.Path.EndsWith(queuePath, StringComparison.Ordinal);
+
+        var body = Hope("fault-2", "baseline", "2026-03-01", Uniform(4));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await app.SubmitAsync(body)).StatusCode);
+        faults.FailBefore = _ => false;
+        Assert.Equal(HttpStatusCode.Accepted, (await app.SubmitAsync(body)).StatusCode); // same id, same body
+        await app.WaitForStatusAsync([(string)body["submissionId"]!]);
+        var cell = (await app.ReportAsync("2026-03", "2026-03")).GetProperty("total").GetProperty("instruments").GetProperty("hope-core").GetProperty("occasions").GetProperty("baseline");
+        Assert.Equal(1, cell.GetProperty("n").GetInt32());
+    }
+
+    [Fact]
+    public async Task Erasing_a_participant_removes_their_submissions_recomputes_the_reports_and_is_audited()
+    {
+        await using var app = await TestApp.StartAsync(NoSuppression);
+        var bodies = new[]
+        {
+            Hope("stays", "baseline", "2026-03-01", Uniform(2)),
+            Hope("erase-me", "baseline", "2026-03-02", Uniform(5), new { admittedOn = "2026-02-01", dischargedOn = "2026-03-01" }),
+            Hope("erase-me", "followup", "2026-04-02", Uniform(4)),
+        };
+        foreach (var body in bodies)
+            Assert.Equal(HttpStatusCode.Accepted, (await app.SubmitAsync(body)).StatusCode);
+        await app.WaitForStatusAsync(bodies.Select(b => (string)b["submissionId"]!));
+
+        var admin = app.Client(TestApp.AdminKey);
+        var erased = await (await admin.PostAsJsonAsync("/api/admin/services/demo/erasures", new { participantRef = "erase-me" })).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(2, erased.GetProperty("erasedSubmissions").GetInt32());
+
+        var report = await app.ReportAsync("2026-03", "2026-04");
+        Assert.Equal(1, report.GetProperty("total").GetProperty("submissions").GetInt32());
+        Assert.Equal(1, report.GetProperty("total").GetProperty("participants").GetInt32());
+        Assert.Equal(0, report.GetProperty("total").GetProperty("lengthOfStay").GetProperty("stays").GetInt32());
+        Assert.Equal(12.0 + 8, report.GetProperty("total").GetProperty("instruments").GetProperty("hope-core").GetProperty("occasions").GetProperty("baseline").GetProperty("mean").GetDouble());
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync($"/api/services/demo/submissions/{bodies[1]["submissionId"]}")).StatusCode);
+
+        // Nothing of theirs is left: no scores, no answers, no hash on the tombstones.
+        var rows = await app.Table(app.Names.Submissions).QueryAsync<TableEntity>().ToListAsync();
+        Assert.Equal(2, rows.Count(r => r.GetString("Status") == "erased" && !r.ContainsKey("Observation") && !r.ContainsKey("Answers") && !r.ContainsKey("Participant")));
+
+        // The report equals a rebuild, and the audit says what happened and by whom, not to whom.
+        var before = JsonSerializer.Serialize(report.GetProperty("total"));
+        await admin.PostAsync("/api/admin/services/demo/rebuild", null);
+        Assert.Equal(before, JsonSerializer.Serialize((await app.ReportAsync("2026-03", "2026-04")).GetProperty("total")));
+        var audit = Assert.Single((await admin.GetFromJsonAsync<JsonElement>("/api/admin/services/demo/audit")).EnumerateArray());
+        Assert.Equal("erase-participant", audit.GetProperty("action").GetString());
+        Assert.Equal(2, audit.GetProperty("submissions").GetInt32());
+        Assert.DoesNotContain("erase-me", audit.GetRawText());
+    }
+
+    [Fact]
+    public async Task A_caller_over_its_rate_gets_429_with_retry_after_and_other_callers_are_unaffected()
+    {
+        await using var app = await TestApp.StartAsync(new Dictionary<string, string?> { ["PeerEval:RateLimit:PermitsPerMinute"] = "5", ["PeerEval:Queue:ListenerEnabled"] = "false" });
+        var reporter = app.Client(TestApp.ReportKey);
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 7; i++)
+            statuses.Add((await reporter.GetAsync("/api/reports/demo?from=2026-01&to=2026-01")).StatusCode);
+        Assert.Equal(5, statuses.Count(s => s == HttpStatusCode.OK));
+        var limited = await reporter.GetAsync("/api/reports/demo?from=2026-01&to=2026-01");
+        Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
+        Assert.True(limited.Headers.RetryAfter!.Delta > TimeSpan.Zero);
+        Assert.Equal("application/problem+json", limited.Content.Headers.ContentType!.MediaType);
+
+        Assert.Equal(HttpStatusCode.OK, (await app.Client(TestApp.AdminKey).GetAsync("/api/admin/poison")).StatusCode);
+        var form = app.Client();
+        form.DefaultRequestHeaders.Add("Origin", "https://one.example");
+        for (var i = 0; i < 5; i++)
+            await form.GetAsync("/api/instruments");
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await form.GetAsync("/api/instruments")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Logs_never_hold_a_raw_participant_reference_a_key_or_the_deployment_secret()
+    {
+        var logs = new CapturedLogs();
+        var faults = new FaultInjector();
+        await using var app = await TestApp.StartAsync(
+            new Dictionary<string, string?>(NoSuppression) { ["Logging:LogLevel:Default"] = "Trace" },
+            b =>
+            {
+                b.Logging.AddProvider(logs);
+                b.Services.AddSingleton<Azure.Core.Pipeline.HttpPipelinePolicy>(faults);
+            });
+        const string secretRef = "Jane-Doe-NHS-943-476-5919";
+        var ok = Hope(secretRef, "baseline", "2026-03-01", Uniform(3));
+        Assert.Equal(HttpStatusCode.Accepted, (await app.SubmitAsync(ok)).StatusCode);
+        await app.WaitForStatusAsync([(string)ok["submissionId"]!]);
+        Assert.Equal(HttpStatusCode.BadRequest, (await app.SubmitAsync(Hope(secretRef, "sometime", "2026-03-01", Uniform(3)))).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await app.SubmitAsync(ok, key: "pe_forged-secret-key-value")).StatusCode);
+
+        var reports = app.Names.Reports;
+        faults.FailBefore = m => FaultInjector.IsWriteTo(m, reports);
+        var failing = Hope(secretRef, "followup", "2026-04-01", Uniform(4));
+        Assert.Equal(HttpStatusCode.Accepted, (await app.SubmitAsync(failing)).StatusCode);
+        await app.WaitForStatusAsync([(string)failing["submissionId"]!], "rejected");
+
+        Assert.NotEmpty(logs.Lines);
+        Assert.Contains(logs.Lines, l => l.Contains("poisoned", StringComparison.Ordinal));
+        foreach (var secret in new[] { secretRef, "NHS-943", TestApp.SubmitKey, TestApp.AdminKey, "pe_forged-secret-key-value", "test-participant-key-0123456789" })
+            Assert.DoesNotContain(logs.Lines, l => l.Contains(secret, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Every_response_carries_the_security_headers()
+    {
+        await using var app = await TestApp.StartAsync(new Dictionary<string, string?> { ["PeerEval:Queue:ListenerEnabled"] = "false" });
+        foreach (var (path, key) in new[] { ("/api/health", null), ("/api/instruments", null), ("/api/nothing-here", null), ("/api/reports/demo", (string?)null), ("/api/reports/demo", TestApp.SubmitKey) })
+        {
+            var response = await app.Client(key).GetAsync(path);
+            Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
+            Assert.Equal("no-referrer", response.Headers.GetValues("Referrer-Policy").Single());
+            Assert.Contains("no-store", response.Headers.CacheControl!.ToString());
+        }
+    }
+}
