@@ -10,24 +10,11 @@ public sealed class AggregationTests
 {
     private static readonly Dictionary<string, string?> NoSuppression = new() { ["PeerEval:Reporting:MinCellSize"] = "0" };
 
-    private static readonly Gen<RawSubmission> OneSubmission =
-        from participant in Gen.Int[1, 6]
-        from occasion in Gen.Int[0, 2]
-        from month in Gen.Int[1, 4]
-        from day in Gen.Int[1, 28]
-        from answers in Gen.Int[1, 5].Array[8]
-        from stay in Gen.Int[0, 3]
-        from stayDays in Gen.Int[1, 40]
-        let completedOn = new DateOnly(2026, month, day)
-        let admitted = completedOn.AddDays(-stayDays)
-        select new RawSubmission(Guid.NewGuid().ToString(), $"person-{participant}", new[] { "baseline", "followup", "discharge" }[occasion],
-            completedOn, answers, stay == 0 ? null : admitted, stay >= 2 ? completedOn.AddDays(-stayDays / 2) : null);
-
     [Fact]
     public async Task Figures_equal_a_rebuild_and_a_plain_reference_despite_duplicates_random_order_and_crashes()
     {
         // Each sample is a whole run on Azurite, so a few larger samples rather than many small ones.
-        var samples = OneSubmission.Array[25, 40].Select(Gen.Int[0, 1_000_000]);
+        var samples = RawSubmission.Generator.Array[25, 40].Select(Gen.Int[0, 1_000_000]);
         await Task.WhenAll(Enumerable.Range(0, 3).Select(async i =>
         {
             var (submissions, seed) = samples.Single();
@@ -76,7 +63,7 @@ public sealed class AggregationTests
             return random.Next(oneIn) == 0;
     }
 
-    private static async Task WaitForEmptyQueueAsync(TestApp app)
+    internal static async Task WaitForEmptyQueueAsync(TestApp app)
     {
         var queue = app.Queue(app.Names.SubmissionQueue);
         for (var i = 0; i < 600 && (await queue.GetPropertiesAsync()).Value.ApproximateMessagesCount > 0; i++)
@@ -86,14 +73,14 @@ public sealed class AggregationTests
     }
 
     /// <summary>The report without its timestamp, so two reads of the same figures compare equal as text.</summary>
-    private static async Task<string> ReportTextAsync(TestApp app)
+    internal static async Task<string> ReportTextAsync(TestApp app)
     {
         var report = await app.Client(TestApp.ReportKey).GetFromJsonAsync<Dictionary<string, JsonElement>>("/api/reports/demo?from=2025-11&to=2026-04");
         report!.Remove("generatedAt");
         return JsonSerializer.Serialize(report);
     }
 
-    private static void AssertMatchesReference(JsonElement report, IReadOnlyList<RawSubmission> submissions)
+    internal static void AssertMatchesReference(JsonElement report, IReadOnlyList<RawSubmission> submissions)
     {
         var periods = report.GetProperty("periods").EnumerateArray().Select(p => (p.GetProperty("period").GetString()!, p))
             .Append(("total", report.GetProperty("total")));

@@ -13,7 +13,7 @@ public static partial class SubmissionParser
 {
     public const int MaxParticipantRefLength = 200;
 
-    [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
     public static partial Regex SubmissionIdPattern();
 
     private static readonly string[] TopLevel = ["submissionId", "participantRef", "occasion", "completedOn", "responses", "stay"];
@@ -29,7 +29,7 @@ public static partial class SubmissionParser
 
         var submissionId = RequiredString(fields, "submissionId", "submissionId", errors);
         if (submissionId is not null && !SubmissionIdPattern().IsMatch(submissionId))
-            errors.Add("submissionId", "Use 1-64 letters, digits, '-' or '_' (a UUID works well).");
+            errors.Add("submissionId", "Use 1-64 letters, digits, '-' or '_', starting with a letter or digit (a UUID works well).");
 
         var participantRef = RequiredString(fields, "participantRef", "participantRef", errors);
         if (participantRef is not null && participantRef.Trim().Length == 0)

@@ -84,9 +84,26 @@ public static class JsonBody
             buffer.Write(chunk, 0, read);
         }
         var bytes = buffer.ToArray();
+        if (!System.Text.Unicode.Utf8.IsValid(bytes))
+        {
+            var encoding = new PeerEval.Domain.ErrorBag();
+            encoding.Add("$", "The body is not valid UTF-8.");
+            return (null, [], ApiConventions.ValidationProblem(encoding, "The body is not valid UTF-8."));
+        }
         try
         {
             var document = JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 32 });
+            try
+            {
+                EnsureReadable(document.RootElement);
+            }
+            catch (InvalidOperationException)
+            {
+                document.Dispose();
+                var escapes = new PeerEval.Domain.ErrorBag();
+                escapes.Add("$", "The body holds a string that is not valid Unicode (a lone surrogate escape).");
+                return (null, [], ApiConventions.ValidationProblem(escapes, "The body is not valid JSON text."));
+            }
             return (document, bytes, null);
         }
         catch (JsonException e)
@@ -126,6 +143,31 @@ public static class JsonBody
         RespectRequiredConstructorParameters = true,
         RespectNullableAnnotations = true,
     };
+
+    /// <summary>
+    /// JsonDocument decodes escapes lazily, so "\ud800" only fails when read; read every name and string
+    /// once here, so that handlers never meet the failure.
+    /// </summary>
+    private static void EnsureReadable(JsonElement element)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    _ = property.Name;
+                    EnsureReadable(property.Value);
+                }
+                break;
+            case JsonValueKind.Array:
+                foreach (var item in element.EnumerateArray())
+                    EnsureReadable(item);
+                break;
+            case JsonValueKind.String:
+                _ = element.GetString();
+                break;
+        }
+    }
 
     private static IResult TooLarge() =>
         TypedResults.Problem(statusCode: 413, title: $"The body is larger than {MaxBytes / 1024} KiB.");

@@ -1,3 +1,5 @@
+using CsCheck;
+
 namespace PeerEval.Functions.Tests.Infrastructure;
 
 /// <summary>A raw hope-core submission as the test sent it.</summary>
@@ -7,6 +9,21 @@ public sealed record RawSubmission(string Id, string Participant, string Occasio
     public double Score => Answers.Select((v, i) => i is 2 or 5 ? 6 - v : v).Sum();
 
     public string Period => CompletedOn.ToString("yyyy-MM");
+
+    /// <summary>Random hope-core submissions from six people over four months, some with stays, open or closed.</summary>
+    public static readonly Gen<RawSubmission> Generator =
+        from participant in Gen.Int[1, 6]
+        from occasion in Gen.Int[0, 2]
+        from month in Gen.Int[1, 4]
+        from day in Gen.Int[1, 28]
+        from answers in Gen.Int[1, 5].Array[8]
+        from stay in Gen.Int[0, 3]
+        from stayDays in Gen.Int[1, 40]
+        let completedOn = new DateOnly(2026, month, day)
+        let admitted = completedOn.AddDays(-stayDays)
+        select new RawSubmission(Guid.NewGuid().ToString(), $"person-{participant}", new[] { "baseline", "followup", "discharge" }[occasion],
+            completedOn, answers, stay == 0 ? null : admitted, stay >= 2 ? completedOn.AddDays(-stayDays / 2) : null);
+
 
     public Dictionary<string, object?> Body() => Bodies.Hope(Participant, Occasion, CompletedOn.ToString("yyyy-MM-dd"), Answers,
         AdmittedOn is null ? null : new { admittedOn = AdmittedOn.Value.ToString("yyyy-MM-dd"), dischargedOn = DischargedOn?.ToString("yyyy-MM-dd") }, Id);

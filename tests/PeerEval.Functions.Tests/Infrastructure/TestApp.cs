@@ -22,9 +22,12 @@ public sealed class TestApp : IAsyncDisposable
 
     private readonly WebApplication _app;
 
-    private TestApp(WebApplication app, string prefix, string connectionString, Uri baseAddress)
+    private readonly bool _keepStorage;
+
+    private TestApp(WebApplication app, string prefix, string connectionString, Uri baseAddress, bool keepStorage)
     {
         _app = app;
+        _keepStorage = keepStorage;
         Prefix = prefix;
         ConnectionString = connectionString;
         BaseAddress = baseAddress;
@@ -43,7 +46,7 @@ public sealed class TestApp : IAsyncDisposable
         new QueueServiceClient(ConnectionString, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }).GetQueueClient(name);
 
     public static async Task<TestApp> StartAsync(
-        IDictionary<string, string?>? settings = null, Action<WebApplicationBuilder>? configure = null, string? prefix = null)
+        IDictionary<string, string?>? settings = null, Action<WebApplicationBuilder>? configure = null, string? prefix = null, bool keepStorage = false)
     {
         var azurite = await Azurite.InstanceAsync();
         prefix ??= "t" + Guid.NewGuid().ToString("n")[..12];
@@ -72,7 +75,7 @@ public sealed class TestApp : IAsyncDisposable
         app.MapPeerEval();
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new TestApp(app, prefix, azurite.ConnectionString, new Uri(address));
+        return new TestApp(app, prefix, azurite.ConnectionString, new Uri(address), keepStorage);
     }
 
     public HttpClient Client(string? key = null)
@@ -115,6 +118,8 @@ public sealed class TestApp : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
+        if (_keepStorage)
+            return; // a second instance on another test's storage leaves it to that test
         var tables = new TableServiceClient(ConnectionString);
         foreach (var table in Names.Tables)
             await tables.DeleteTableAsync(table);
