@@ -2,7 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using PeerEval.Functions.Tests.Infrastructure;
-using static PeerEval.Functions.Tests.Infrastructure.Bodies;
+using PeerEval.Testing;
+using static PeerEval.Testing.Bodies;
 
 namespace PeerEval.Functions.Tests;
 

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using CsCheck;
 using PeerEval.Functions.Tests.Infrastructure;
+using PeerEval.Testing;
 
 namespace PeerEval.Functions.Tests;
 

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Routing;
 using PeerEval.Client;
 using PeerEval.Domain.Submissions;
 using PeerEval.Functions.Tests.Infrastructure;
+using PeerEval.Testing;
 
 namespace PeerEval.Functions.Tests;
 

@@ -2,6 +2,7 @@ using Azure;
 using Azure.Data.Tables;
 using PeerEval.Functions.Storage;
 using PeerEval.Functions.Tests.Infrastructure;
+using PeerEval.Testing;
 
 namespace PeerEval.Functions.Tests;
 

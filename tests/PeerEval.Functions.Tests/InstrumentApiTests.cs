@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using PeerEval.Functions.Tests.Infrastructure;
+using PeerEval.Testing;
 
 namespace PeerEval.Functions.Tests;
 

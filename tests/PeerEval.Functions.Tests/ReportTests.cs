@@ -4,7 +4,8 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using PeerEval.Functions.Tests.Infrastructure;
-using static PeerEval.Functions.Tests.Infrastructure.Bodies;
+using PeerEval.Testing;
+using static PeerEval.Testing.Bodies;
 
 namespace PeerEval.Functions.Tests;
 

@@ -18,7 +18,7 @@ public sealed record MessageResult(string? FailureReason, SubmissionMessage? Mes
 /// participant and one transaction per report month, however many messages touch it. Each step is
 /// idempotent, so a crash anywhere is healed by redelivery.
 /// </summary>
-public sealed class Aggregator(Storage.Storage storage, ParticipantLedger ledger, ReportWriter reports, ILogger<Aggregator> logger)
+public sealed class Aggregator(Storage.Storage storage, ParticipantLedger ledger, ReportWriter reports, TimeProvider clock, ILogger<Aggregator> logger)
 {
     private const int Parallelism = 8;
 
@@ -110,8 +110,7 @@ public sealed class Aggregator(Storage.Storage storage, ParticipantLedger ledger
             {
                 var group = new EntityGroup(service.Key);
                 foreach (var submission in chunk)
-                    group.Add(TableTransactionActionType.UpdateMerge,
-                        new TableEntity(service.Key, submission.SubmissionId) { ["Status"] = SubmissionStatus.Aggregated }, ETag.All);
+                    group.Add(TableTransactionActionType.UpdateMerge, AggregatedMark(service.Key, submission.SubmissionId), ETag.All);
                 try
                 {
                     await group.SubmitAsync(storage.Submissions, ct);
@@ -130,13 +129,16 @@ public sealed class Aggregator(Storage.Storage storage, ParticipantLedger ledger
     {
         try
         {
-            await storage.Submissions.UpdateEntityAsync(
-                new TableEntity(submission.ServiceId, submission.SubmissionId) { ["Status"] = SubmissionStatus.Aggregated }, ETag.All, TableUpdateMode.Merge, ct);
+            await storage.Submissions.UpdateEntityAsync(AggregatedMark(submission.ServiceId, submission.SubmissionId), ETag.All, TableUpdateMode.Merge, ct);
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
         }
     }
+
+    /// <summary>The status change, and when: ReceivedAt to AggregatedAt is the submission's lag into the reports.</summary>
+    private TableEntity AggregatedMark(string serviceId, string submissionId) =>
+        new(serviceId, submissionId) { ["Status"] = SubmissionStatus.Aggregated, ["AggregatedAt"] = clock.GetUtcNow() };
 
     private static MessageResult Parse(string text)
     {

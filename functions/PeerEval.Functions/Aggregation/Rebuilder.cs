@@ -31,10 +31,10 @@ public sealed class Rebuilder(Storage.Storage storage, ParticipantLedger ledger,
         await foreach (var participant in ledger.ListAsync(serviceId, ct))
             hashes.Add(participant.ParticipantHash);
 
-        var participants = new List<ParticipantState>();
-        foreach (var hash in hashes)
-            participants.Add(await ledger.ReplaceAsync(serviceId, hash, histories.GetValueOrDefault(hash) ?? [], ct));
-        await aggregator.ApplyToReportsAsync(participants, ct);
+        var participants = new System.Collections.Concurrent.ConcurrentBag<ParticipantState>();
+        await Parallel.ForEachAsync(hashes, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct }, async (hash, token) =>
+            participants.Add(await ledger.ReplaceAsync(serviceId, hash, histories.GetValueOrDefault(hash) ?? [], token)));
+        await aggregator.ApplyToReportsAsync(participants.ToList(), ct);
         return new RebuildSummary(serviceId, submissions, histories.Count);
     }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using PeerEval.Functions.Tests.Infrastructure;
+using PeerEval.Testing;
 
 namespace PeerEval.Functions.Tests.Deployment;
 

@@ -7,6 +7,7 @@ using System.Text;
 using System.Text.Json;
 using Azure.Storage.Queues;
 using PeerEval.Functions.Tests.Infrastructure;
+using PeerEval.Testing;
 
 namespace PeerEval.Functions.Tests.Deployment;
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Playwright;
 using PeerEval.Functions.Tests.Infrastructure;
+using PeerEval.Testing;
 
 namespace PeerEval.Functions.Tests.Forms;
 

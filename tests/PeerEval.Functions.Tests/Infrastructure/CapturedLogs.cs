@@ -1,3 +1,4 @@
+using PeerEval.Testing;
 using System.Collections.Concurrent;
 
 namespace PeerEval.Functions.Tests.Infrastructure;

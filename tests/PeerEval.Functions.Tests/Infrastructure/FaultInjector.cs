@@ -1,3 +1,4 @@
+using PeerEval.Testing;
 using Azure;
 using Azure.Core;
 using Azure.Core.Pipeline;

@@ -1,3 +1,4 @@
+using PeerEval.Testing;
 using CsCheck;
 
 namespace PeerEval.Functions.Tests.Infrastructure;

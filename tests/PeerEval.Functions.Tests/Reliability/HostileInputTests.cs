@@ -4,8 +4,9 @@ using System.Text;
 using System.Text.Json;
 using Azure.Data.Tables;
 using PeerEval.Functions.Tests.Infrastructure;
+using PeerEval.Testing;
 using Xunit.Abstractions;
-using static PeerEval.Functions.Tests.Infrastructure.Bodies;
+using static PeerEval.Testing.Bodies;
 
 namespace PeerEval.Functions.Tests.Reliability;
 

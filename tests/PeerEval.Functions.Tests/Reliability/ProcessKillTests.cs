@@ -3,6 +3,7 @@ using System.Net;
 using Azure.Data.Tables;
 using CsCheck;
 using PeerEval.Functions.Tests.Infrastructure;
+using PeerEval.Testing;
 
 namespace PeerEval.Functions.Tests.Reliability;
 

@@ -1,3 +1,4 @@
+using PeerEval.Functions;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
@@ -8,7 +9,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using PeerEval.Functions.Storage;
 
-namespace PeerEval.Functions.Tests.Infrastructure;
+namespace PeerEval.Testing;
 
 /// <summary>
 /// The real app on a real port against the shared Azurite, with tables and queues of its own

@@ -1,4 +1,4 @@
-namespace PeerEval.Functions.Tests.Infrastructure;
+namespace PeerEval.Testing;
 
 /// <summary>Builds submission bodies as a service would send them.</summary>
 public static class Bodies

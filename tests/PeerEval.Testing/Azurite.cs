@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace PeerEval.Functions.Tests.Infrastructure;
+namespace PeerEval.Testing;
 
 /// <summary>
 /// One in-memory Azurite for the whole test run, from the repo's pinned npm package, on free ports.

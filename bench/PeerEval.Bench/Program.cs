@@ -1,0 +1,339 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using Azure.Storage.Queues;
+using PeerEval.Bench;
+using PeerEval.Domain;
+using PeerEval.Domain.Aggregation;
+using PeerEval.Domain.Submissions;
+using PeerEval.Functions.Storage;
+using PeerEval.Testing;
+
+// `npm run bench`: starts its own Azurite, runs every measure against its same-run baseline,
+// prints the table and writes bench/results/latest.md and a dated JSON file.
+var total = Stopwatch.StartNew();
+var azurite = await Azurite.InstanceAsync();
+var tables = new TableServiceClient(azurite.ConnectionString);
+var queues = new QueueServiceClient(azurite.ConnectionString, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
+var results = new BenchResults();
+var scale = args.Contains("--quick") ? 0.1 : 1.0;
+int Scaled(int n) => Math.Max(50, (int)(n * scale));
+
+await Ingest();
+await HotPartition();
+await ManyPartitionsLagAndMemory();
+await ReportLatency();
+await results.WriteAsync(Path.Combine(Repo.Root, "bench", "results"), total.Elapsed);
+return;
+
+async Task Ingest()
+{
+    Console.WriteLine("Ingest: HTTP submissions vs the same storage calls made directly");
+    var prefix = Prefix();
+    await using var app = await AppProcess.StartAsync(azurite.ConnectionString, prefix, listen: false);
+    var key = await app.IssueKeyAsync("submit", "bench");
+    var direct = tables.GetTableClient(prefix + "direct");
+    var directQueue = queues.GetQueueClient(prefix + "direct");
+    await direct.CreateAsync();
+    await directQueue.CreateAsync();
+    foreach (var concurrency in new[] { 1, 8, 32 })
+    {
+        var n = Scaled(concurrency == 1 ? 800 : 2000);
+        using var http = app.Client(key, concurrency);
+        var bodies = Enumerable.Range(0, n + 100).Select(i => JsonSerializer.Serialize(Bodies.Hope($"p{i}", "baseline", "2026-03-10", Bodies.Uniform(1 + i % 5)))).ToList();
+        await Run(100, concurrency, i => Submit(http, bodies[n + i])); // warm-up
+        var viaApi = await Run(n, concurrency, i => Submit(http, bodies[i]));
+        var viaStorage = await Run(n, concurrency, async i =>
+        {
+            // What a submission costs storage at the least: one row like ours, one message like ours.
+            await direct.AddEntityAsync(new TableEntity("bench", $"c{concurrency}-{i}")
+            {
+                ["Participant"] = new string('a', 64), ["Occasion"] = "baseline", ["CompletedOn"] = "2026-03-10",
+                ["Observation"] = bodies[i], ["Answers"] = bodies[i], ["BodyHash"] = new string('b', 64), ["Status"] = "queued",
+                ["ReceivedAt"] = DateTimeOffset.UtcNow,
+            });
+            await directQueue.SendMessageAsync($"{{\"serviceId\":\"bench\",\"submissionId\":\"c{concurrency}-{i}\"}}");
+        });
+        results.Add(new($"ingest, {concurrency} client{(concurrency > 1 ? "s" : "")}", n / viaApi.TotalSeconds, "req/s",
+            n / viaStorage.TotalSeconds, "direct insert + send", 0.7, true));
+    }
+    await Drop(prefix, extraTables: [prefix + "direct"], extraQueues: [prefix + "direct"]);
+}
+
+async Task HotPartition()
+{
+    Console.WriteLine("Aggregation on one hot report partition (one service, one month)");
+    var prefix = Prefix();
+    var n = Scaled(3000);
+    var ids = new List<string>();
+    await using (var loader = await AppProcess.StartAsync(azurite.ConnectionString, prefix, listen: false))
+    {
+        using var http = loader.Client(await loader.IssueKeyAsync("submit", "hot"), 32);
+        var bodies = Enumerable.Range(0, n).Select(i => Bodies.Hope($"hot-{i}", "baseline", $"2026-03-{1 + i % 28:D2}", Bodies.Uniform(1 + i % 5))).ToList();
+        ids.AddRange(bodies.Select(b => (string)b["submissionId"]!));
+        await Run(n, 32, i => Submit(http, JsonSerializer.Serialize(bodies[i]), "hot"));
+    }
+
+    var started = Stopwatch.StartNew();
+    await using (var aggregator = await AppProcess.StartAsync(azurite.ConnectionString, prefix, listen: true, batchSize: 32))
+    {
+        started.Restart(); // from the moment it answers: start-up is not aggregation
+        var queue = queues.GetQueueClient(new StorageNames(prefix).SubmissionQueue);
+        using var reader = aggregator.Client(await aggregator.IssueKeyAsync("report", "hot"));
+        while (true)
+        {
+            var report = await reader.GetFromJsonAsync<JsonElement>("/api/reports/hot?from=2026-03&to=2026-03");
+            if (report.GetProperty("total").GetProperty("submissions").GetInt32() == n)
+                break;
+            await Task.Delay(50);
+        }
+    }
+    var ours = n / started.Elapsed.TotalSeconds;
+
+    // Baselines on the same messages: a naive aggregator (read-modify-write of one row per message, with
+    // ETag retry) and the bare queue drain (receive and delete only), each with four workers.
+    var messages = ids.Select(id => $"{{\"serviceId\":\"hot\",\"submissionId\":\"{id}\"}}").ToList();
+    var submissions = tables.GetTableClient(new StorageNames(prefix).Submissions);
+    var naiveTable = tables.GetTableClient(prefix + "naive");
+    await naiveTable.CreateAsync();
+    var naive = await Drain(prefix + "naive", messages, async text =>
+    {
+        var message = JsonDocument.Parse(text).RootElement;
+        var row = (await submissions.GetEntityAsync<TableEntity>("hot", message.GetProperty("submissionId").GetString())).Value;
+        var score = JsonSerializer.Deserialize<Observation>(row.GetString("Observation"), DomainJson.Options)!.Scores[0].Score;
+        while (true)
+        {
+            var state = await naiveTable.GetEntityIfExistsAsync<TableEntity>("hot|2026-03", "state");
+            var entity = state.HasValue ? state.Value! : new TableEntity("hot|2026-03", "state") { ["N"] = 0L, ["Sum"] = 0.0 };
+            entity["N"] = entity.GetInt64("N")!.Value + 1;
+            entity["Sum"] = entity.GetDouble("Sum")!.Value + score;
+            try
+            {
+                if (state.HasValue)
+                    await naiveTable.UpdateEntityAsync(entity, entity.ETag);
+                else
+                    await naiveTable.AddEntityAsync(entity);
+                return;
+            }
+            catch (RequestFailedException e) when (e.Status is 409 or 412)
+            {
+            }
+        }
+    });
+    var drain = await Drain(prefix + "drain", messages, _ => Task.CompletedTask);
+    results.Add(new("hot-partition aggregation", ours, "msg/s", naive, "naive read-modify-write", 10, true));
+    results.Add(new("hot-partition aggregation vs queue floor", ours, "msg/s", drain, "receive + delete only", null, true,
+        "(the drain caps any aggregator on Azurite)"));
+    await Drop(prefix, extraTables: [prefix + "naive"]);
+}
+
+async Task ManyPartitionsLagAndMemory()
+{
+    Console.WriteLine("Many partitions under sustained load: throughput, submit-to-report lag, memory");
+    var prefix = Prefix();
+    await using var app = await AppProcess.StartAsync(azurite.ConnectionString, prefix, listen: true, batchSize: 32);
+    var idleMemory = app.Memory().CurrentMb;
+    var services = Enumerable.Range(0, 20).Select(i => $"svc-{i}").ToList();
+    var clients = new Dictionary<string, HttpClient>();
+    foreach (var service in services)
+        clients[service] = app.Client(await app.IssueKeyAsync("submit", service), 8);
+    var submissions = tables.GetTableClient(new StorageNames(prefix).Submissions);
+
+    // Idle lag first: one submission at a time, each waited for.
+    var idle = new List<double>();
+    for (var i = 0; i < 15; i++)
+    {
+        var body = Bodies.Hope($"idle-{i}", "baseline", "2026-01-05", Bodies.Uniform(3));
+        await Submit(clients[services[0]], JsonSerializer.Serialize(body), services[0]);
+        idle.Add(await LagAsync(submissions, services[0], (string)body["submissionId"]!));
+    }
+
+    // Then sustained: 100 submissions a second for 30 seconds, over 20 services and 6 months.
+    var n = Scaled(3000);
+    var sent = new List<(string Service, string Id)>();
+    var pace = Stopwatch.StartNew();
+    await Run(n, 8, async i =>
+    {
+        var due = TimeSpan.FromMilliseconds(i * 10);
+        if (pace.Elapsed < due)
+            await Task.Delay(due - pace.Elapsed);
+        var service = services[i % services.Count];
+        var body = Bodies.Hope($"load-{i % 500}", i % 4 == 0 ? "followup" : "baseline", $"2026-{1 + i % 6:D2}-{1 + i % 28:D2}", Bodies.Uniform(1 + i % 5));
+        await Submit(clients[service], JsonSerializer.Serialize(body), service);
+        lock (sent)
+            sent.Add((service, (string)body["submissionId"]!));
+    });
+    var lags = new List<double>();
+    DateTimeOffset first = DateTimeOffset.MaxValue, last = DateTimeOffset.MinValue;
+    foreach (var (service, id) in sent)
+    {
+        var lag = await LagAsync(submissions, service, id);
+        lags.Add(lag);
+    }
+    await foreach (var row in submissions.QueryAsync<TableEntity>(e => e.GetString("Status") == "aggregated", select: ["ReceivedAt", "AggregatedAt"]))
+    {
+        if (row.GetDateTimeOffset("ReceivedAt") < first) first = row.GetDateTimeOffset("ReceivedAt")!.Value;
+        if (row.GetDateTimeOffset("AggregatedAt") > last) last = row.GetDateTimeOffset("AggregatedAt")!.Value;
+    }
+    var memory = app.Memory();
+    idle.Sort();
+    lags.Sort();
+    var idleP50 = Percentile(idle, 0.5);
+    results.Add(new("many-partition aggregation (20 services x 6 months)", (sent.Count + idle.Count) / (last - first).TotalSeconds, "msg/s",
+        100, "offered load", null, true, "(keeps up when the ratio is ~1)"));
+    foreach (var (name, p) in new[] { ("p50", 0.5), ("p95", 0.95), ("p99", 0.99) })
+        results.Add(new($"submit-to-report lag {name}, sustained load", Percentile(lags, p), "ms", idleP50, "idle p50", null, false));
+    results.Add(new("peak working set under load", memory.PeakMb, "MB", idleMemory, "idle after start", null, false,
+        memory.PeakMb < 250 ? "(target < 250 MB: met)" : "(target < 250 MB: missed)"));
+    foreach (var client in clients.Values)
+        client.Dispose();
+    await app.DisposeAsync();
+    await Drop(prefix);
+}
+
+async Task ReportLatency()
+{
+    Console.WriteLine("Report reads: 1,000 vs 100,000 stored submissions");
+    var prefix = Prefix();
+    await using var app = await AppProcess.StartAsync(azurite.ConnectionString, prefix, listen: false);
+    var submissions = tables.GetTableClient(new StorageNames(prefix).Submissions);
+    using var admin = app.Client();
+    var sizes = new[] { ("small", 1000), ("large", Scaled(100_000)) };
+    foreach (var (service, n) in sizes)
+    {
+        var load = Stopwatch.StartNew();
+        await StoreDirectlyAsync(submissions, service, n);
+        var rebuild = await admin.PostAsync($"/api/admin/services/{service}/rebuild", null);
+        rebuild.EnsureSuccessStatusCode();
+        Console.WriteLine($"  {service}: {n} submissions stored and aggregated (rebuild) in {load.Elapsed.TotalSeconds:F0} s");
+    }
+    using var reader = app.Client(await app.IssueKeyAsync("report", "*"), 1);
+    var medians = new Dictionary<string, double>();
+    foreach (var (service, n) in sizes)
+    {
+        var times = new List<double>();
+        for (var i = 0; i < 220; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            var report = await reader.GetFromJsonAsync<JsonElement>($"/api/reports/{service}?from=2025-04&to=2026-03");
+            if (i >= 20)
+                times.Add(watch.Elapsed.TotalMilliseconds);
+            if (i == 0 && report.GetProperty("total").GetProperty("submissions").GetInt32() != n)
+                throw new InvalidOperationException($"{service} reports {report.GetProperty("total").GetProperty("submissions")} submissions, not {n}.");
+        }
+        times.Sort();
+        medians[service] = Percentile(times, 0.5);
+    }
+    results.Add(new($"report read p50, {sizes[1].Item2:N0} submissions", medians["large"], "ms", medians["small"], "1,000 submissions", 1.5, false));
+    await Drop(prefix);
+}
+
+// Submission rows as the app stores them (participants of four submissions each over twelve months), in
+// 100-row transactions, so the large service can be loaded in seconds rather than through the queue.
+async Task StoreDirectlyAsync(TableClient table, string service, int n)
+{
+    var random = new Random(42);
+    var threshold = PeerEval.Domain.Instruments.BuiltInInstruments.HopeCore.ReliableChange!.Threshold;
+    var batches = Enumerable.Range(0, n).Select(i =>
+    {
+        var participant = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes($"{service}-{i / 4}")));
+        var date = new DateOnly(2025, 4, 1).AddMonths((i / 4) % 9 + i % 4).AddDays(random.Next(28));
+        var observation = new Observation($"s{i:D7}", i % 4 == 0 ? Occasion.Baseline : Occasion.Followup, date,
+            [new ScoredInstrument("hope-core", random.Next(8, 41), true, threshold)], null);
+        return new TableEntity(service, observation.SubmissionId)
+        {
+            ["Participant"] = participant,
+            ["Occasion"] = observation.Occasion.ToName(),
+            ["CompletedOn"] = date.ToString("yyyy-MM-dd"),
+            ["Observation"] = JsonSerializer.Serialize(observation, DomainJson.Options),
+            ["Status"] = "queued",
+        };
+    }).Chunk(EntityGroup.MaxOperations);
+    await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (rows, ct) =>
+    {
+        var group = new EntityGroup(service);
+        foreach (var row in rows)
+            group.Add(TableTransactionActionType.UpsertReplace, row);
+        await group.SubmitAsync(table, ct);
+    });
+}
+
+async Task<double> LagAsync(TableClient submissions, string service, string id)
+{
+    for (var i = 0; i < 6000; i++)
+    {
+        var row = (await submissions.GetEntityAsync<TableEntity>(service, id)).Value;
+        if (row.GetDateTimeOffset("AggregatedAt") is { } done)
+            return (done - row.GetDateTimeOffset("ReceivedAt")!.Value).TotalMilliseconds;
+        await Task.Delay(20);
+    }
+    throw new TimeoutException($"{id} was never aggregated.");
+}
+
+async Task<double> Drain(string queueName, List<string> messages, Func<string, Task> handle)
+{
+    var queue = queues.GetQueueClient(queueName);
+    await queue.CreateAsync();
+    await Run(messages.Count, 16, i => queue.SendMessageAsync(messages[i]));
+    var watch = Stopwatch.StartNew();
+    await Task.WhenAll(Enumerable.Range(0, 4).Select(async _ =>
+    {
+        while (true)
+        {
+            var batch = (await queue.ReceiveMessagesAsync(32, TimeSpan.FromMinutes(2))).Value;
+            if (batch.Length == 0)
+                return;
+            foreach (var message in batch)
+            {
+                await handle(message.MessageText);
+                await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
+            }
+        }
+    }));
+    var rate = messages.Count / watch.Elapsed.TotalSeconds;
+    await queue.DeleteAsync();
+    return rate;
+}
+
+static async Task Submit(HttpClient http, string body, string service = "bench")
+{
+    using var response = await http.PostAsync($"/api/services/{service}/submissions", new StringContent(body, Encoding.UTF8, "application/json"));
+    if (response.StatusCode != HttpStatusCode.Accepted)
+        throw new InvalidOperationException($"Submit answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+}
+
+static async Task<TimeSpan> Run(int count, int concurrency, Func<int, Task> work)
+{
+    var next = -1;
+    var watch = Stopwatch.StartNew();
+    await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
+    {
+        int i;
+        while ((i = Interlocked.Increment(ref next)) < count)
+            await work(i);
+    }));
+    return watch.Elapsed;
+}
+
+static double Percentile(List<double> sorted, double p)
+{
+    var h = (sorted.Count - 1) * p;
+    var lo = (int)Math.Floor(h);
+    return sorted[lo] + (h - lo) * (sorted[Math.Min(lo + 1, sorted.Count - 1)] - sorted[lo]);
+}
+
+static string Prefix() => "b" + Guid.NewGuid().ToString("n")[..10];
+
+// Deletes a phase's tables and queues so Azurite never holds more than one phase's data.
+async Task Drop(string prefix, string[]? extraTables = null, string[]? extraQueues = null)
+{
+    var names = new StorageNames(prefix);
+    foreach (var table in names.Tables.Concat(extraTables ?? []))
+        await tables.DeleteTableAsync(table);
+    foreach (var queue in names.Queues.Concat(extraQueues ?? []))
+        await queues.GetQueueClient(queue).DeleteIfExistsAsync();
+}
