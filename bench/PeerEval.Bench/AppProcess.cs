@@ -14,6 +14,7 @@ public sealed class AppProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly string _adminKey;
+    private bool _disposed;
 
     private AppProcess(Process process, Uri baseAddress, string adminKey)
     {
@@ -96,6 +97,9 @@ public sealed class AppProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+            return;
+        _disposed = true;
         if (!_process.HasExited)
             _process.Kill(entireProcessTree: true);
         await _process.WaitForExitAsync();

@@ -65,6 +65,7 @@ public sealed class TestApp : IAsyncDisposable
             ["PeerEval:Queue:MinPollingInterval"] = "00:00:00.020",
             ["PeerEval:Queue:MaxPollingInterval"] = "00:00:00.200",
             ["PeerEval:Queue:RetryDelay"] = "00:00:00.050",
+            ["PeerEval:RateLimit:PermitsPerMinute"] = "0",
             ["Logging:LogLevel:Default"] = "Warning",
         });
         if (settings is not null)

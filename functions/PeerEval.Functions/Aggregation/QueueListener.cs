@@ -12,7 +12,10 @@ public sealed class QueueListener(
     Storage.Storage storage, Aggregator aggregator, PoisonMessages poison, IOptions<QueueOptions> options, ILogger<QueueListener> logger)
     : BackgroundService
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(Enumerable.Range(0, options.Value.Concurrency).Select(_ => PollAsync(stoppingToken)));
+
+    private async Task PollAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
         var idleDelay = settings.MinPollingInterval;
@@ -46,10 +49,9 @@ public sealed class QueueListener(
     private async Task HandleAsync(QueueMessage[] received, QueueOptions settings, CancellationToken ct)
     {
         var results = await aggregator.ProcessAsync(received.Select(m => m.MessageText).ToList(), ct);
-        for (var i = 0; i < received.Length; i++)
+        await Task.WhenAll(received.Zip(results).Select(async pair =>
         {
-            var message = received[i];
-            var result = results[i];
+            var (message, result) = pair;
             if (result.Succeeded)
                 await storage.SubmissionQueue.DeleteMessageAsync(message.MessageId, message.PopReceipt, ct);
             else if (message.DequeueCount >= settings.MaxDequeueCount)
@@ -57,6 +59,6 @@ public sealed class QueueListener(
             else
                 await storage.SubmissionQueue.UpdateMessageAsync(message.MessageId, message.PopReceipt,
                     visibilityTimeout: settings.RetryDelay * Math.Pow(2, message.DequeueCount - 1), cancellationToken: ct);
-        }
+        }));
     }
 }

@@ -11,6 +11,10 @@ public sealed class QueueOptions
     [Range(1, 100)]
     public int MaxDequeueCount { get; set; } = 5;
 
+    /// <summary>Batches in flight at once, like the host's newBatchThreshold: the next batch is fetched while one is folded.</summary>
+    [Range(1, 16)]
+    public int Concurrency { get; set; } = 3;
+
     /// <summary>How long a received message stays hidden while it is processed.</summary>
     public TimeSpan LeaseTime { get; set; } = TimeSpan.FromMinutes(5);
 

@@ -34,9 +34,11 @@ public sealed class ReportWriter(Storage.Storage storage)
     {
         for (var attempt = 1; ; attempt++)
         {
-            var stateTask = storage.Reports.GetEntityIfExistsAsync<TableEntity>(partitionKey, StateRow, cancellationToken: ct);
+            // The state first, then the rows: a row can then only be newer than the state we hold, and whoever
+            // made it newer also changed the state's ETag, so our transaction fails and we read again. Reading
+            // both at once could pair an old row with a newer state and withdraw a contribution twice.
+            var stateResponse = await storage.Reports.GetEntityIfExistsAsync<TableEntity>(partitionKey, StateRow, cancellationToken: ct);
             var rowTasks = participants.Select(p => storage.Reports.GetEntityIfExistsAsync<TableEntity>(partitionKey, p.ParticipantHash, cancellationToken: ct)).ToList();
-            var stateResponse = await stateTask;
             var stateEntity = stateResponse.HasValue ? stateResponse.Value! : null;
             var state = ReportState.Parse(stateEntity is null ? null : EntityText.Read(stateEntity, "State"));
 
