@@ -38,7 +38,11 @@ public sealed class ReportWriter(Storage.Storage storage)
             // made it newer also changed the state's ETag, so our transaction fails and we read again. Reading
             // both at once could pair an old row with a newer state and withdraw a contribution twice.
             var stateResponse = await storage.Reports.GetEntityIfExistsAsync<TableEntity>(partitionKey, StateRow, cancellationToken: ct);
-            var rowTasks = participants.Select(p => storage.Reports.GetEntityIfExistsAsync<TableEntity>(partitionKey, p.ParticipantHash, cancellationToken: ct)).ToList();
+            // A participant at version 1 has never contributed before, so the first attempt adds its row
+            // without reading it; should a row exist after all, the Add voids the transaction and the retry reads.
+            var rowTasks = participants.Select(p => attempt == 1 && p.Version == 1
+                ? Task.FromResult<NullableResponse<TableEntity>?>(null)
+                : ReadAsync(partitionKey, p.ParticipantHash, ct)).ToList();
             var stateEntity = stateResponse.HasValue ? stateResponse.Value! : null;
             var state = ReportState.Parse(stateEntity is null ? null : EntityText.Read(stateEntity, "State"));
 
@@ -47,7 +51,7 @@ public sealed class ReportWriter(Storage.Storage storage)
             {
                 var participant = participants[i];
                 var rowResponse = await rowTasks[i];
-                var stored = rowResponse.HasValue ? rowResponse.Value! : null;
+                var stored = rowResponse is { HasValue: true } ? rowResponse.Value! : null;
                 if ((stored?.GetInt64("Version") ?? 0) >= participant.Version)
                     continue;
                 if (stored is not null && ReadContribution(stored) is { } previous)
@@ -55,7 +59,7 @@ public sealed class ReportWriter(Storage.Storage storage)
                 var contribution = participant.ContributionsByMonth.GetValueOrDefault(month);
                 if (contribution is not null)
                     state.Add(contribution);
-                group.Add(TableTransactionActionType.UpsertReplace, new TableEntity(partitionKey, participant.ParticipantHash)
+                group.Add(rowResponse is null ? TableTransactionActionType.Add : TableTransactionActionType.UpsertReplace, new TableEntity(partitionKey, participant.ParticipantHash)
                 {
                     ["Version"] = participant.Version,
                     // An empty contribution is kept as a marker of the version, so a stale writer cannot revive it.
@@ -83,6 +87,9 @@ public sealed class ReportWriter(Storage.Storage storage)
             }
         }
     }
+
+    private async Task<NullableResponse<TableEntity>?> ReadAsync(string partitionKey, string rowKey, CancellationToken ct) =>
+        await storage.Reports.GetEntityIfExistsAsync<TableEntity>(partitionKey, rowKey, cancellationToken: ct);
 
     public async Task<ReportState?> ReadStateAsync(string serviceId, string month, CancellationToken ct)
     {
