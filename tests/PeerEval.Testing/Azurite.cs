@@ -8,7 +8,7 @@ namespace PeerEval.Testing;
 /// One in-memory Azurite for the whole test run, from the repo's pinned npm package, on free ports.
 /// Tests share the process but never data: each test gets its own table and queue prefix.
 /// </summary>
-public sealed class Azurite
+public sealed class Azurite : IAsyncDisposable
 {
     private static readonly Lazy<Task<Azurite>> Shared = new(StartAsync);
     private readonly Process _process;
@@ -23,11 +23,15 @@ public sealed class Azurite
             $"QueueEndpoint=http://127.0.0.1:{queuePort}/devstoreaccount1;" +
             $"TableEndpoint=http://127.0.0.1:{tablePort}/devstoreaccount1;";
         AppDomain.CurrentDomain.ProcessExit += (_, _) => Stop();
+        AppDomain.CurrentDomain.UnhandledException += (_, _) => Stop();
     }
 
     public string ConnectionString { get; }
 
     public static Task<Azurite> InstanceAsync() => Shared.Value;
+
+    /// <summary>A fresh instance of its own (benchmarks give each phase one, so no phase inherits another's data).</summary>
+    public static Task<Azurite> StartNewAsync() => StartAsync();
 
     private static async Task<Azurite> StartAsync()
     {
@@ -62,6 +66,12 @@ public sealed class Azurite
             await Task.Delay(100);
         }
         return new Azurite(process, blob, queue, table);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Stop();
+        return ValueTask.CompletedTask;
     }
 
     /// <summary>Kills only the process this run started: SIGTERM, then SIGKILL, since a stuck Azurite ignores SIGTERM.</summary>

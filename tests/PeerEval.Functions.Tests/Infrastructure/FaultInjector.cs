@@ -26,7 +26,9 @@ public sealed class FaultInjector : HttpPipelinePolicy
     {
         using var buffer = new MemoryStream();
         message.Request.Content!.WriteTo(buffer, default);
-        return System.Text.Encoding.UTF8.GetString(buffer.ToArray()).Contains("/" + table + "(", StringComparison.Ordinal);
+        // An update names the entity ("/table(PartitionKey=…)"); an insert posts to the table itself ("/table?$format=…").
+        var body = System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+        return body.Contains("/" + table + "(", StringComparison.Ordinal) || body.Contains("/" + table + "?", StringComparison.Ordinal);
     }
 
     public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline) =>
