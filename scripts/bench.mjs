@@ -1,5 +1,5 @@
 // `npm run bench`: every benchmark against its same-run baseline, on an Azurite of its own. Writes bench/results/latest.md.
-// `npm run bench -- --quick` runs a tenth of the load, to check the harness.
+// `npm run bench -- --quick` runs a tenth of the load, to check the harness (nothing is written).
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ensureNodeDependencies, root } from './deps.mjs';

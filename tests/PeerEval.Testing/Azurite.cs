@@ -38,7 +38,7 @@ public sealed class Azurite : IAsyncDisposable
         var executable = Path.Combine(Repo.Root, "node_modules", ".bin", "azurite");
         if (!File.Exists(executable))
             throw new InvalidOperationException($"Azurite is not installed at {executable}: run `npm ci` (or `npm test`, which does it).");
-        var (blob, queue, table) = (FreePort(), FreePort(), FreePort());
+        var (blob, queue, table) = (Ports.Free(), Ports.Free(), Ports.Free());
         var start = new ProcessStartInfo(executable)
         {
             ArgumentList =
@@ -89,12 +89,6 @@ public sealed class Azurite : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private static async Task<bool> IsListeningAsync(int port)
     {

@@ -20,6 +20,7 @@ public sealed class TestApp : IAsyncDisposable
     public const string SubmitKey = "dev-submit-demo";
     public const string ReportKey = "dev-report-all";
     public const string AdminKey = "dev-admin";
+    public const string ParticipantKey = "test-participant-key-0123456789";
 
     private readonly WebApplication _app;
 
@@ -60,7 +61,7 @@ public sealed class TestApp : IAsyncDisposable
         {
             ["AzureWebJobsStorage"] = azurite.ConnectionString,
             ["PeerEval:Storage:Prefix"] = prefix,
-            ["PeerEval:ParticipantKey"] = "test-participant-key-0123456789",
+            ["PeerEval:ParticipantKey"] = ParticipantKey,
             ["PeerEval:Auth:CacheSeconds"] = "0",
             ["PeerEval:Queue:MinPollingInterval"] = "00:00:00.020",
             ["PeerEval:Queue:MaxPollingInterval"] = "00:00:00.200",

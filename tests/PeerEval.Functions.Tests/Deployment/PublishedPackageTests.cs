@@ -60,7 +60,7 @@ public sealed class PublishedPackageTests(PublishedPackage package) : IClassFixt
     {
         var azurite = await Azurite.InstanceAsync();
         var prefix = "p" + Guid.NewGuid().ToString("n")[..12];
-        var port = FreePort();
+        var port = Ports.Free();
         var adminKey = "pe_" + Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
         var start = new ProcessStartInfo(Path.Combine(package.Folder, "PeerEval.Functions"))
         {
@@ -141,10 +141,4 @@ public sealed class PublishedPackageTests(PublishedPackage package) : IClassFixt
         throw new TimeoutException("The published app never became healthy:\n" + log);
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

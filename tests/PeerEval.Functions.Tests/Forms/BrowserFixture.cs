@@ -44,7 +44,7 @@ public sealed class BrowserFixture : IAsyncLifetime
     public static async Task<WebApplication> StartServiceSiteAsync(TestApp app, string attributes)
     {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{FreePort()}");
+        builder.WebHost.UseUrls($"http://127.0.0.1:{Ports.Free()}");
         builder.Logging.ClearProviders();
         var site = builder.Build();
         var embed = new Uri(app.BaseAddress, "/api/forms/embed.js");
@@ -59,10 +59,4 @@ public sealed class BrowserFixture : IAsyncLifetime
 
     public static string Origin(WebApplication site) => site.Urls.First().TrimEnd('/');
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using Azure.Data.Tables;
 using CsCheck;
@@ -27,7 +26,7 @@ public sealed class ProcessKillTests
         async Task<int> AggregatedAsync() =>
             await table.QueryAsync<TableEntity>(e => e.GetString("Status") == "aggregated", select: ["RowKey"]).CountAsync();
 
-        using (var first = StartAggregator(app))
+        await using (var first = await StartAggregatorAsync(app))
         {
             var deadline = DateTime.UtcNow.AddSeconds(60);
             while (await AggregatedAsync() == 0)
@@ -35,24 +34,14 @@ public sealed class ProcessKillTests
                 Assert.True(DateTime.UtcNow < deadline && !first.HasExited, "the aggregator never started working");
                 await Task.Delay(10);
             }
-            first.Kill(entireProcessTree: true);
-            await first.WaitForExitAsync();
-        }
+        } // disposing kills it outright (SIGKILL), mid-batch
         var done = await AggregatedAsync();
         Assert.True(done < submissions.Length, $"the kill came too late to interrupt anything ({done} aggregated)");
 
-        using (var second = StartAggregator(app))
+        await using (await StartAggregatorAsync(app))
         {
-            try
-            {
-                await app.WaitForStatusAsync(submissions.Select(s => s.Id), seconds: 120);
-                await AggregationTests.WaitForEmptyQueueAsync(app);
-            }
-            finally
-            {
-                second.Kill(entireProcessTree: true);
-                await second.WaitForExitAsync();
-            }
+            await app.WaitForStatusAsync(submissions.Select(s => s.Id), seconds: 120);
+            await AggregationTests.WaitForEmptyQueueAsync(app);
         }
 
         var aggregated = await AggregationTests.ReportTextAsync(app);
@@ -62,33 +51,11 @@ public sealed class ProcessKillTests
     }
 
     /// <summary>The app's own build, standalone, draining the test's queue in small batches with a short lease.</summary>
-    private static Process StartAggregator(TestApp app)
-    {
-        var start = new ProcessStartInfo("dotnet", ["exec", Path.Combine(AppContext.BaseDirectory, "PeerEval.Functions.dll")])
+    private static Task<AppProcess> StartAggregatorAsync(TestApp app) =>
+        AppProcess.StartAsync(app.ConnectionString, app.Prefix, listen: true, batchSize: 2, new Dictionary<string, string>
         {
-            WorkingDirectory = AppContext.BaseDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            Environment =
-            {
-                ["ASPNETCORE_ENVIRONMENT"] = "Production",
-                ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
-                ["AzureWebJobsStorage"] = app.ConnectionString,
-                ["PeerEval__ParticipantKey"] = "test-participant-key-0123456789",
-                ["PeerEval__Storage__Prefix"] = app.Prefix,
-                ["PeerEval__Queue__BatchSize"] = "2",
-                ["PeerEval__Queue__LeaseTime"] = "00:00:02",
-                ["PeerEval__Queue__RetryDelay"] = "00:00:00.100",
-                ["PeerEval__Queue__MinPollingInterval"] = "00:00:00.020",
-                ["PeerEval__Queue__MaxPollingInterval"] = "00:00:00.200",
-                ["Logging__LogLevel__Default"] = "Warning",
-            },
-        };
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
+            ["PeerEval__Queue__LeaseTime"] = "00:00:02",
+            ["PeerEval__Queue__RetryDelay"] = "00:00:00.100",
+            ["PeerEval__Queue__MinPollingInterval"] = "00:00:00.020",
+        });
 }

@@ -2,14 +2,16 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 
-namespace PeerEval.Bench;
+namespace PeerEval.Testing;
 
-/// <summary>The app as its own process (so its memory is its own), standalone, on a free port.</summary>
+/// <summary>
+/// The app's own build as a separate process, standalone, on a free port: so its memory is its own
+/// (benchmarks), and so it can be killed outright (tests).
+/// </summary>
 public sealed class AppProcess : IAsyncDisposable
 {
     private readonly Process _process;
@@ -25,9 +27,10 @@ public sealed class AppProcess : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
-    public static async Task<AppProcess> StartAsync(string connectionString, string prefix, bool listen, int batchSize = 32)
+    public static async Task<AppProcess> StartAsync(
+        string connectionString, string prefix, bool listen, int batchSize = 32, IDictionary<string, string>? settings = null)
     {
-        var port = FreePort();
+        var port = Ports.Free();
         var adminKey = "pe_" + Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
         var start = new ProcessStartInfo("dotnet", ["exec", Path.Combine(AppContext.BaseDirectory, "PeerEval.Functions.dll")])
         {
@@ -39,7 +42,7 @@ public sealed class AppProcess : IAsyncDisposable
                 ["ASPNETCORE_ENVIRONMENT"] = "Production",
                 ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
                 ["AzureWebJobsStorage"] = connectionString,
-                ["PeerEval__ParticipantKey"] = "bench-participant-key-0123456789",
+                ["PeerEval__ParticipantKey"] = TestApp.ParticipantKey,
                 ["PeerEval__Storage__Prefix"] = prefix,
                 ["PeerEval__Queue__ListenerEnabled"] = listen ? "true" : "false",
                 ["PeerEval__Queue__BatchSize"] = batchSize.ToString(),
@@ -50,6 +53,8 @@ public sealed class AppProcess : IAsyncDisposable
                 ["Logging__LogLevel__Default"] = "Warning",
             },
         };
+        foreach (var (name, value) in settings ?? new Dictionary<string, string>())
+            start.Environment[name] = value;
         var process = Process.Start(start)!;
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
@@ -95,6 +100,8 @@ public sealed class AppProcess : IAsyncDisposable
         return (Kb("VmHWM") / 1024, Kb("VmRSS") / 1024);
     }
 
+    public bool HasExited => _process.HasExited;
+
     public async ValueTask DisposeAsync()
     {
         if (_disposed)
@@ -106,10 +113,4 @@ public sealed class AppProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
