@@ -29,7 +29,7 @@ public sealed class AggregationTests
         var faults = new FaultInjector();
         await using var app = await TestApp.StartAsync(
             new Dictionary<string, string?>(NoSuppression) { ["PeerEval:Queue:MaxDequeueCount"] = "100", ["PeerEval:Queue:BatchSize"] = "8" },
-            builder => builder.Services.AddSingleton<Azure.Core.Pipeline.HttpPipelinePolicy>(faults));
+            faults.Install);
         // Crash about one aggregation write in six: before it lands, or after it landed but before the caller knew.
         var participants = app.Names.Participants;
         var reports = app.Names.Reports;
@@ -123,7 +123,7 @@ public sealed class AggregationTests
     public async Task A_message_that_keeps_failing_goes_to_the_poison_queue_with_its_reason_and_replays_once_fixed()
     {
         var faults = new FaultInjector();
-        await using var app = await TestApp.StartAsync(NoSuppression, builder => builder.Services.AddSingleton<Azure.Core.Pipeline.HttpPipelinePolicy>(faults));
+        await using var app = await TestApp.StartAsync(NoSuppression, faults.Install);
         var reports = app.Names.Reports;
         faults.FailBefore = m => FaultInjector.IsWriteTo(m, reports);
 

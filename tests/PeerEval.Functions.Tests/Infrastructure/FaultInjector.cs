@@ -18,6 +18,9 @@ public sealed class FaultInjector : HttpPipelinePolicy
 
     public int Injected => _injected;
 
+    /// <summary>Puts this injector into every storage client of the app being built.</summary>
+    public void Install(WebApplicationBuilder builder) => builder.Services.AddSingleton<HttpPipelinePolicy>(this);
+
     public static bool IsWriteTo(HttpMessage message, string table) =>
         message.Request.Method != RequestMethod.Get && message.Request.Uri.Path.Contains(table, StringComparison.Ordinal)
         || message.Request.Uri.Path.EndsWith("/$batch", StringComparison.Ordinal) && message.Request.Content is not null && Describes(message, table);

@@ -16,7 +16,7 @@ public sealed class ReliabilityTests
     public async Task When_storage_is_down_a_submission_gets_503_with_retry_after_and_nothing_half_stored()
     {
         var faults = new FaultInjector();
-        await using var app = await TestApp.StartAsync(NoSuppression, b => b.Services.AddSingleton<Azure.Core.Pipeline.HttpPipelinePolicy>(faults));
+        await using var app = await TestApp.StartAsync(NoSuppression, faults.Install);
         var submissions = app.Names.Submissions;
         faults.FailBefore = m => FaultInjector.IsWriteTo(m, submissions);
 
@@ -36,7 +36,7 @@ public sealed class ReliabilityTests
     public async Task A_submission_stored_but_not_queued_is_healed_by_the_clients_retry()
     {
         var faults = new FaultInjector();
-        await using var app = await TestApp.StartAsync(NoSuppression, b => b.Services.AddSingleton<Azure.Core.Pipeline.HttpPipelinePolicy>(faults));
+        await using var app = await TestApp.StartAsync(NoSuppression, faults.Install);
         var queuePath = "/" + app.Names.SubmissionQueue + "/messages";
         faults.FailBefore = m => m.Request.Method == Azure.Core.RequestMethod.Post && m.Request.Uri.Path.EndsWith(queuePath, StringComparison.Ordinal);
 
@@ -120,7 +120,7 @@ public sealed class ReliabilityTests
             b =>
             {
                 b.Logging.AddProvider(logs);
-                b.Services.AddSingleton<Azure.Core.Pipeline.HttpPipelinePolicy>(faults);
+                faults.Install(b);
             });
         const string secretRef = "Jane-Doe-NHS-943-476-5919";
         var ok = Hope(secretRef, "baseline", "2026-03-01", Uniform(3));
