@@ -59,7 +59,7 @@ public static class FormEndpoints
     /// <summary>The form posted without script: the same parser and store as the API, answered with a page.</summary>
     private static async Task<IResult> SubmitAsync(
         string serviceId, HttpContext context, ServiceDirectory services, InstrumentCatalog catalog, FormTokens tokens,
-        ParticipantHasher hasher, SubmissionStore store, TimeProvider clock, CancellationToken ct)
+        SubmissionIntake intake, CancellationToken ct)
     {
         if (!context.Request.HasFormContentType)
             return Results.Problem(statusCode: 415, title: "The form posts as application/x-www-form-urlencoded.");
@@ -80,7 +80,7 @@ public static class FormEndpoints
             ["submissionId"] = form["submissionId"].ToString(),
             ["participantRef"] = form["participantRef"].ToString().Trim(),
             ["occasion"] = form["occasion"].ToString(),
-            ["completedOn"] = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime).ToString("yyyy-MM-dd"),
+            ["completedOn"] = intake.Today.ToString("yyyy-MM-dd"),
             ["responses"] = instrumentIds.Select(id => new
             {
                 instrument = id,
@@ -91,9 +91,7 @@ public static class FormEndpoints
             body["stay"] = new { admittedOn = admitted, dischargedOn = form["stay.dischargedOn"].ToString() is { Length: > 0 } d ? d : null };
 
         using var document = JsonSerializer.SerializeToDocument(body);
-        var errors = new ErrorBag();
-        var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
-        var submission = SubmissionParser.Parse(document.RootElement, id => all.GetValueOrDefault(id), today, errors);
+        var (submission, errors, outcome) = await intake.AcceptAsync(serviceId, document.RootElement, ct);
         var nonce = NewNonce();
         if (submission is null)
         {
@@ -104,7 +102,6 @@ public static class FormEndpoints
             context.Response.StatusCode = StatusCodes.Status400BadRequest;
             return Page(context, service, nonce, FormPage.Render(model, errors.ToProblemErrors(), values));
         }
-        var outcome = await store.AcceptAsync(serviceId, submission, hasher.Hash(serviceId, submission.ParticipantRef), ct);
         if (outcome == AcceptOutcome.Conflict)
             return Results.Problem(statusCode: 409, title: "These answers were already sent with different content. Reload the form to start again.");
         return Page(context, service, nonce, FormPage.Thanks(nonce));

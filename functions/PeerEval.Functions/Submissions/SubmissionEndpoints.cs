@@ -1,9 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
-using PeerEval.Domain;
 using PeerEval.Domain.Submissions;
 using PeerEval.Functions.Auth;
 using PeerEval.Functions.Hosting;
-using PeerEval.Functions.Instruments;
 
 namespace PeerEval.Functions.Submissions;
 
@@ -14,6 +12,7 @@ public static class SubmissionEndpoints
         builder.Services.AddOptions<ParticipantKeyOptions>().BindConfiguration("PeerEval").ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<ParticipantHasher>();
         builder.Services.AddSingleton<SubmissionStore>();
+        builder.Services.AddSingleton<SubmissionIntake>();
         return builder;
     }
 
@@ -33,23 +32,16 @@ public static class SubmissionEndpoints
         return api;
     }
 
-    private static async Task<IResult> SubmitAsync(
-        string serviceId, HttpRequest request, InstrumentCatalog catalog, ParticipantHasher hasher,
-        SubmissionStore store, TimeProvider clock, CancellationToken ct)
+    private static async Task<IResult> SubmitAsync(string serviceId, HttpRequest request, SubmissionIntake intake, CancellationToken ct)
     {
         var (document, _, error) = await JsonBody.ReadAsync(request, ct);
         if (error is not null)
             return error;
         using (document)
         {
-            var instruments = await catalog.GetAllAsync(ct);
-            var errors = new ErrorBag();
-            var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
-            var submission = SubmissionParser.Parse(document!.RootElement, id => instruments.GetValueOrDefault(id), today, errors);
+            var (submission, errors, outcome) = await intake.AcceptAsync(serviceId, document!.RootElement, ct);
             if (submission is null)
                 return ApiConventions.ValidationProblem(errors);
-
-            var outcome = await store.AcceptAsync(serviceId, submission, hasher.Hash(serviceId, submission.ParticipantRef), ct);
             if (outcome == AcceptOutcome.Conflict)
                 return TypedResults.Problem(statusCode: 409, title: "This submissionId was already used for a different submission.",
                     detail: "Generate a new submissionId for each new submission; reuse one only to retry the very same body.");
