@@ -115,8 +115,8 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         instanceMemoryMB: 2048
       }
       runtime: {
-        name: 'custom'
-        version: '1.0'
+        name: 'dotnet-isolated'
+        version: '10.0'
       }
     }
     siteConfig: {
@@ -132,6 +132,8 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: insights.properties.ConnectionString }
         { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identity.properties.clientId};Authorization=AAD' }
         { name: 'PeerEval__ParticipantKey', value: participantKey }
+        // The queue trigger's binding expression names this setting, so it must exist even when empty.
+        { name: 'PeerEval__Storage__Prefix', value: '' }
         { name: 'PeerEval__Auth__BootstrapAdminKeySha256', value: bootstrapAdminKeySha256 }
         { name: 'PeerEval__Reporting__MinCellSize', value: string(minCellSize) }
       ]

@@ -1,4 +1,4 @@
-// PeerEval on Azure: a Flex Consumption function app running the custom handler, reaching its
+// PeerEval on Azure: a Flex Consumption function app running the isolated worker (dotnet-isolated), reaching its
 // storage account by managed identity only (shared keys are off), with Application Insights.
 targetScope = 'subscription'
 

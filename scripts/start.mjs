@@ -1,13 +1,24 @@
-// `npm start`: Azurite on its usual ports (data kept in .azurite/) and the app on http://127.0.0.1:7071,
-// in Development, so the demo keys from appsettings.Development.json are seeded.
-import { spawn } from 'node:child_process';
+// `npm start`: Azurite on its usual ports (data kept in .azurite/), then the app on http://127.0.0.1:7071 in
+// Development, so the demo keys are seeded. The app runs under the real Functions host (`func start`) where
+// Core Tools is installed, else its built worker runs under the repo's host stand-in (tests/PeerEval.FunctionsHost),
+// which speaks the same gRPC protocol to it. Settings come from functions/PeerEval.Functions/local.settings.json,
+// made from local.settings.sample.json when missing.
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { ensureNodeDependencies, root } from './deps.mjs';
 
 ensureNodeDependencies();
 
-const url = process.env.ASPNETCORE_URLS ?? 'http://127.0.0.1:7071';
+const port = 7071;
+const appProject = join(root, 'functions', 'PeerEval.Functions');
+const localSettings = join(appProject, 'local.settings.json');
+if (!existsSync(localSettings)) {
+  copyFileSync(join(root, 'local.settings.sample.json'), localSettings);
+  console.log('Made functions/PeerEval.Functions/local.settings.json from local.settings.sample.json.');
+}
+
 const children = [];
 const stopAll = (code) => {
   for (const child of children) child.kill('SIGTERM');
@@ -22,16 +33,25 @@ const azurite = spawn(join(root, 'node_modules', '.bin', 'azurite'),
   { stdio: 'inherit' });
 children.push(azurite);
 azurite.on('exit', (code) => { console.error(`Azurite exited (${code}).`); stopAll(1); });
-
 await waitForPort(10002);
-console.log('Azurite is up; starting PeerEval...');
-const app = spawn('dotnet', ['run', '--project', join(root, 'functions', 'PeerEval.Functions'), '--no-launch-profile'], {
-  stdio: 'inherit',
-  env: { ...process.env, ASPNETCORE_ENVIRONMENT: 'Development', ASPNETCORE_URLS: url },
-});
+
+const func = join(root, 'node_modules', '.bin', 'func');
+const hasCoreTools = existsSync(func) && spawnSync(func, ['--version'], { stdio: 'ignore' }).status === 0;
+let app;
+if (hasCoreTools) {
+  console.log('Azurite is up; starting PeerEval under the Azure Functions host (Core Tools: func start)...');
+  app = spawn(func, ['start', '--port', String(port)], { cwd: appProject, stdio: 'inherit' });
+} else {
+  console.log('Azurite is up; Core Tools is not installed here, so PeerEval runs under the host stand-in...');
+  for (const project of [appProject, join(root, 'tests', 'PeerEval.FunctionsHost')])
+    if (spawnSync('dotnet', ['build', project, '--nologo', '-v', 'quiet'], { stdio: 'inherit' }).status !== 0) stopAll(1);
+  app = spawn('dotnet', [join(root, 'tests', 'PeerEval.FunctionsHost', 'bin', 'Debug', 'net10.0', 'PeerEval.FunctionsHost.dll'),
+    '--app', join(appProject, 'bin', 'Debug', 'net10.0'), '--port', String(port), '--environment', 'Development', '--settings', localSettings],
+    { stdio: 'inherit' });
+}
 children.push(app);
 app.on('exit', (code) => stopAll(code ?? 1));
-console.log(`PeerEval will answer on ${url}/api/health (keys: dev-submit-demo, dev-report-all, dev-admin).`);
+console.log(`PeerEval will answer on http://127.0.0.1:${port}/api/health (keys: dev-submit-demo, dev-report-all, dev-admin).`);
 
 function waitForPort(port, deadline = Date.now() + 60_000) {
   return new Promise((resolve, reject) => {

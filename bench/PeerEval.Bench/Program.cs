@@ -47,7 +47,7 @@ async Task Ingest()
 {
     Console.WriteLine("Ingest: HTTP submissions vs the same storage calls made directly");
     var prefix = Prefix();
-    await using var app = await AppProcess.StartAsync(azurite.ConnectionString, prefix, listen: false);
+    await using var app = await AppProcess.StartAsync(azurite.ConnectionString, prefix, queueTriggers: false);
     var key = await app.IssueKeyAsync("submit", "bench");
     var direct = tables.GetTableClient(prefix + "direct");
     var directQueue = queues.GetQueueClient(prefix + "direct");
@@ -83,7 +83,7 @@ async Task<(string Prefix, List<string> Ids)> LoadHotAsync()
 {
     var prefix = Prefix();
     var n = Scaled(3000);
-    await using var loader = await AppProcess.StartAsync(azurite.ConnectionString, prefix, listen: false);
+    await using var loader = await AppProcess.StartAsync(azurite.ConnectionString, prefix, queueTriggers: false);
     using var http = loader.Client(await loader.IssueKeyAsync("submit", "hot"), 32);
     var bodies = Enumerable.Range(0, n).Select(i => Bodies.Hope($"hot-{i}", "baseline", $"2026-03-{1 + i % 28:D2}", Bodies.Uniform(1 + i % 5))).ToList();
     await Run(n, 32, i => Submit(http, JsonSerializer.Serialize(bodies[i]), "hot"));
@@ -95,7 +95,7 @@ async Task HotOurs()
     Console.WriteLine("Aggregation on one hot report partition (one service, one month)");
     var (prefix, ids) = await LoadHotAsync();
     var watch = Stopwatch.StartNew();
-    await using (var aggregator = await AppProcess.StartAsync(azurite.ConnectionString, prefix, listen: true, batchSize: 32))
+    await using (var aggregator = await AppProcess.StartAsync(azurite.ConnectionString, prefix, queueTriggers: true, batchSize: 32))
     {
         watch.Restart(); // from the moment it answers: start-up is not aggregation
         using var reader = aggregator.Client(await aggregator.IssueKeyAsync("report", "hot"));
@@ -154,7 +154,7 @@ async Task ManyPartitionsLagAndMemory()
 {
     Console.WriteLine("Many partitions under sustained load: throughput, submit-to-report lag, memory");
     var prefix = Prefix();
-    await using var app = await AppProcess.StartAsync(azurite.ConnectionString, prefix, listen: true, batchSize: 32);
+    await using var app = await AppProcess.StartAsync(azurite.ConnectionString, prefix, queueTriggers: true, batchSize: 32);
     var idleMemory = app.Memory().CurrentMb;
     var services = Enumerable.Range(0, 20).Select(i => $"svc-{i}").ToList();
     var clients = new Dictionary<string, HttpClient>();
@@ -211,7 +211,7 @@ async Task ReportLatency()
 {
     Console.WriteLine("Report reads: 1,000 vs 100,000 stored submissions");
     var prefix = Prefix();
-    await using var app = await AppProcess.StartAsync(azurite.ConnectionString, prefix, listen: false);
+    await using var app = await AppProcess.StartAsync(azurite.ConnectionString, prefix, queueTriggers: false);
     var submissions = tables.GetTableClient(new StorageNames(prefix).Submissions);
     using var admin = app.Client();
     var sizes = new[] { ("small", 1000), ("large", Scaled(100_000)) };
@@ -219,7 +219,7 @@ async Task ReportLatency()
     {
         var load = Stopwatch.StartNew();
         await StoreDirectlyAsync(submissions, service, n);
-        var rebuild = await admin.PostAsync($"/api/admin/services/{service}/rebuild", null);
+        var rebuild = await admin.PostAsync($"/api/manage/services/{service}/rebuild", null);
         rebuild.EnsureSuccessStatusCode();
         Console.WriteLine($"  {service}: {n} submissions stored and aggregated (rebuild) in {load.Elapsed.TotalSeconds:F0} s");
     }

@@ -1,4 +1,4 @@
-using PeerEval.Functions.Admin;
+using Microsoft.Azure.Functions.Worker.Builder;
 using PeerEval.Functions.Aggregation;
 using PeerEval.Functions.Auth;
 using PeerEval.Functions.Forms;
@@ -10,38 +10,26 @@ using PeerEval.Functions.Submissions;
 
 namespace PeerEval.Functions;
 
-/// <summary>The app's table of contents: one line per capability, shared by Program.cs and the tests.</summary>
+/// <summary>
+/// The app's table of contents: one line per capability. The order of the middleware lines is the
+/// order every HTTP function is wrapped in.
+/// </summary>
 public static class PeerEvalApp
 {
-    public static WebApplicationBuilder AddPeerEval(this WebApplicationBuilder builder)
+    public static FunctionsApplicationBuilder AddPeerEval(this FunctionsApplicationBuilder builder)
     {
-        builder.UseFunctionsHostPort();
+        builder.ConfigureFunctionsWebApplication();
+        builder.AddTelemetry();
+        builder.AddStorage(); // first: its tables exist before anything seeds them
         builder.AddApiConventions();
-        builder.AddApiDocs();
-        builder.AddRateLimits();
-        builder.AddStorage();
+        builder.AddOriginPolicy();
         builder.AddApiKeys();
+        builder.AddRateLimits();
+        builder.AddKeyAuthorization();
         builder.AddInstruments();
         builder.AddSubmissions();
         builder.AddAggregation();
         builder.AddReports();
         return builder;
-    }
-
-    public static WebApplication MapPeerEval(this WebApplication app)
-    {
-        app.UseApiConventions();
-        app.UseRateLimiter();
-        app.UseOriginPolicy();
-        var api = app.MapGroup("/api");
-        api.MapHealth();
-        api.MapInstruments();
-        api.MapSubmissions();
-        api.MapReports();
-        api.MapForms();
-        api.MapAdmin();
-        app.MapApiDocs();
-        app.MapFunctionsHostInvocations();
-        return app;
     }
 }

@@ -1,11 +1,8 @@
+using Microsoft.Azure.Functions.Worker.Builder;
 using PeerEval.Functions;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = FunctionsApplication.CreateBuilder(args);
 
 builder.AddPeerEval();
 
-var app = builder.Build();
-
-app.MapPeerEval();
-
-app.Run();
+builder.Build().Run();

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using PeerEval.Functions.Hosting;
 using PeerEval.Functions.Tests.Infrastructure;
 using PeerEval.Testing;
 using static PeerEval.Testing.Bodies;
@@ -11,7 +12,7 @@ public sealed class AccessTests : IAsyncLifetime
 {
     private TestApp _app = null!;
 
-    public async Task InitializeAsync() => _app = await TestApp.StartAsync(new Dictionary<string, string?> { ["PeerEval:Queue:ListenerEnabled"] = "false" });
+    public async Task InitializeAsync() => _app = await TestApp.StartAsync(queueTriggers: false);
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
@@ -22,15 +23,29 @@ public sealed class AccessTests : IAsyncLifetime
         { "POST", "/api/services/demo/submissions", JsonSerializer.Serialize(Hope("p", "baseline", "2026-01-01", Uniform(3))), "submit" },
         { "GET", "/api/services/demo/submissions/none", "", "submit" },
         { "GET", "/api/reports/demo?from=2026-01&to=2026-02", "", "report" },
-        { "PUT", "/api/admin/services/demo", """{ "name": "Demo", "allowedOrigins": [] }""", "admin" },
-        { "GET", "/api/admin/services/demo", "", "admin" },
-        { "POST", "/api/admin/services/demo/rebuild", "", "admin" },
-        { "POST", "/api/admin/keys", """{ "role": "report", "services": ["demo"] }""", "admin" },
-        { "DELETE", "/api/admin/keys/000000000000", "", "admin" },
-        { "GET", "/api/admin/poison", "", "admin" },
-        { "POST", "/api/admin/poison/replay", "", "admin" },
-        { "PUT", "/api/admin/instruments/x-test", "{}", "admin" },
+        { "PUT", "/api/manage/services/demo", """{ "name": "Demo", "allowedOrigins": [] }""", "admin" },
+        { "GET", "/api/manage/services/demo", "", "admin" },
+        { "POST", "/api/manage/services/demo/rebuild", "", "admin" },
+        { "POST", "/api/manage/services/demo/erasures", """{ "participantRef": "nobody" }""", "admin" },
+        { "GET", "/api/manage/services/demo/audit", "", "admin" },
+        { "POST", "/api/manage/keys", """{ "role": "report", "services": ["demo"] }""", "admin" },
+        { "DELETE", "/api/manage/keys/000000000000", "", "admin" },
+        { "GET", "/api/manage/poison", "", "admin" },
+        { "POST", "/api/manage/poison/replay", "", "admin" },
+        { "PUT", "/api/manage/instruments/x-test", "{}", "admin" },
     };
+
+    [Fact]
+    public void Every_function_that_names_a_policy_is_in_the_table_above()
+    {
+        var covered = ProtectedRoutes().Select(row => ((string)row[0], ((string)row[1]).Split('?')[0])).ToList();
+        foreach (var function in FunctionCatalog.HttpFunctions.Where(f => f.Policy is not null))
+        {
+            var template = new System.Text.RegularExpressions.Regex("^" + System.Text.RegularExpressions.Regex.Replace(function.Path, "{[^}]+}", "[^/]+") + "$");
+            foreach (var method in function.Methods.Where(m => m != "OPTIONS"))
+                Assert.True(covered.Any(c => c.Item1 == method && template.IsMatch(c.Item2)), $"{method} {function.Path} ({function.Name}) has no row");
+        }
+    }
 
     private async Task<HttpResponseMessage> SendAsync(string method, string path, string body, string? key)
     {
@@ -81,7 +96,7 @@ public sealed class AccessTests : IAsyncLifetime
     public async Task A_report_key_for_service_a_never_sees_service_b_and_stops_working_once_revoked()
     {
         var admin = _app.Client(TestApp.AdminKey);
-        var issued = await (await admin.PostAsync("/api/admin/keys", TestApp.Json("""{ "role": "report", "services": ["service-a"] }"""))).Content.ReadFromJsonAsync<JsonElement>();
+        var issued = await (await admin.PostAsync("/api/manage/keys", TestApp.Json("""{ "role": "report", "services": ["service-a"] }"""))).Content.ReadFromJsonAsync<JsonElement>();
         var key = issued.GetProperty("key").GetString()!;
         var client = _app.Client(key);
 
@@ -90,7 +105,7 @@ public sealed class AccessTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Forbidden, (await client.GetAsync("/api/services/service-b/submissions/x")).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await client.PostAsync("/api/services/service-a/submissions", TestApp.Json("{}"))).StatusCode);
 
-        var revoked = await admin.DeleteAsync($"/api/admin/keys/{issued.GetProperty("keyId").GetString()}");
+        var revoked = await admin.DeleteAsync($"/api/manage/keys/{issued.GetProperty("keyId").GetString()}");
         Assert.Equal(HttpStatusCode.NoContent, revoked.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/reports/service-a?from=2026-01&to=2026-01")).StatusCode);
     }
@@ -98,7 +113,7 @@ public sealed class AccessTests : IAsyncLifetime
     [Fact]
     public async Task Keys_are_stored_only_as_hashes()
     {
-        var issued = await (await _app.Client(TestApp.AdminKey).PostAsync("/api/admin/keys", TestApp.Json("""{ "role": "submit", "services": ["demo"] }""")))
+        var issued = await (await _app.Client(TestApp.AdminKey).PostAsync("/api/manage/keys", TestApp.Json("""{ "role": "submit", "services": ["demo"] }""")))
             .Content.ReadFromJsonAsync<JsonElement>();
         var secret = issued.GetProperty("key").GetString()!;
         var rows = await _app.Table(_app.Names.Keys).QueryAsync<Azure.Data.Tables.TableEntity>().ToListAsync();
@@ -110,7 +125,7 @@ public sealed class AccessTests : IAsyncLifetime
     [Fact]
     public async Task A_submit_key_must_name_exactly_one_service()
     {
-        var response = await _app.Client(TestApp.AdminKey).PostAsync("/api/admin/keys", TestApp.Json("""{ "role": "submit", "services": ["*"] }"""));
+        var response = await _app.Client(TestApp.AdminKey).PostAsync("/api/manage/keys", TestApp.Json("""{ "role": "submit", "services": ["*"] }"""));
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.True((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("services", out _));
     }

@@ -26,15 +26,14 @@ public sealed class AggregationTests
     private static async Task RunWithFaultsAsync(RawSubmission[] submissions, int seed)
     {
         var random = new Random(seed);
-        var faults = new FaultInjector();
         await using var app = await TestApp.StartAsync(
-            new Dictionary<string, string?>(NoSuppression) { ["PeerEval:Queue:MaxDequeueCount"] = "100", ["PeerEval:Queue:BatchSize"] = "8" },
-            faults.Install);
+            new Dictionary<string, string?>(NoSuppression) { ["AzureFunctionsJobHost:extensions:queues:maxDequeueCount"] = "100", ["AzureFunctionsJobHost:extensions:queues:batchSize"] = "8" },
+            faults: true);
         // Crash about one aggregation write in six: before it lands, or after it landed but before the caller knew.
         var participants = app.Names.Participants;
         var reports = app.Names.Reports;
-        faults.FailBefore = m => (FaultInjector.IsWriteTo(m, participants) || FaultInjector.IsWriteTo(m, reports)) && Chance(random, 12);
-        faults.FailAfter = m => (FaultInjector.IsWriteTo(m, participants) || FaultInjector.IsWriteTo(m, reports)) && Chance(random, 12);
+        app.Faults!.FailBefore = r => (r.IsWriteTo(participants) || r.IsWriteTo(reports)) && Chance(random, 12);
+        app.Faults.FailAfter = r => (r.IsWriteTo(participants) || r.IsWriteTo(reports)) && Chance(random, 12);
 
         var queue = app.Queue(app.Names.SubmissionQueue);
         foreach (var submission in submissions)
@@ -47,13 +46,13 @@ public sealed class AggregationTests
         }
         await app.WaitForStatusAsync(submissions.Select(s => s.Id), seconds: 120);
         await WaitForEmptyQueueAsync(app);
-        Assert.True(faults.Injected > 0, "no fault was injected");
-        faults.FailBefore = faults.FailAfter = _ => false;
+        Assert.True(app.Faults.Injected > 0, "no fault was injected");
+        app.Faults!.FailBefore = app.Faults.FailAfter = _ => false;
 
         var aggregated = await ReportTextAsync(app);
         AssertMatchesReference(JsonDocument.Parse(aggregated).RootElement, submissions);
 
-        var rebuild = await app.Client(TestApp.AdminKey).PostAsync("/api/admin/services/demo/rebuild", null);
+        var rebuild = await app.Client(TestApp.AdminKey).PostAsync("/api/manage/services/demo/rebuild", null);
         Assert.Equal(HttpStatusCode.OK, rebuild.StatusCode);
         Assert.Equal(aggregated, await ReportTextAsync(app));
     }
@@ -122,10 +121,9 @@ public sealed class AggregationTests
     [Fact]
     public async Task A_message_that_keeps_failing_goes_to_the_poison_queue_with_its_reason_and_replays_once_fixed()
     {
-        var faults = new FaultInjector();
-        await using var app = await TestApp.StartAsync(NoSuppression, faults.Install);
+        await using var app = await TestApp.StartAsync(NoSuppression, faults: true);
         var reports = app.Names.Reports;
-        faults.FailBefore = m => FaultInjector.IsWriteTo(m, reports);
+        app.Faults!.FailBefore = r => r.IsWriteTo(reports);
 
         var body = Bodies.Hope("poisoned", "baseline", "2026-02-10", Bodies.Uniform(3));
         var id = (string)body["submissionId"]!;
@@ -137,15 +135,15 @@ public sealed class AggregationTests
         Assert.Single(poisoned);
         Assert.Contains(id, poisoned[0].MessageText);
         var admin = app.Client(TestApp.AdminKey);
-        var records = await admin.GetFromJsonAsync<JsonElement>("/api/admin/poison");
+        var records = await admin.GetFromJsonAsync<JsonElement>("/api/manage/poison");
         var record = Assert.Single(records.EnumerateArray());
         Assert.Contains("Injected fault", record.GetProperty("reason").GetString());
         Assert.Equal(5, record.GetProperty("dequeueCount").GetInt32());
         var status = await admin.GetFromJsonAsync<JsonElement>($"/api/services/demo/submissions/{id}");
         Assert.Contains("Injected fault", status.GetProperty("reason").GetString());
 
-        faults.FailBefore = _ => false; // the cause is fixed
-        var replay = await admin.PostAsync("/api/admin/poison/replay", null);
+        app.Faults!.FailBefore = _ => false; // the cause is fixed
+        var replay = await admin.PostAsync("/api/manage/poison/replay", null);
         Assert.Equal(1, (await replay.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("replayed").GetInt32());
         await app.WaitForStatusAsync([id]);
         Assert.Equal(0, (await poison.GetPropertiesAsync()).Value.ApproximateMessagesCount);
@@ -171,7 +169,7 @@ public sealed class AggregationTests
         for (var i = 0; i < 200 && (await poison.GetPropertiesAsync()).Value.ApproximateMessagesCount == 0; i++)
             await Task.Delay(50);
         Assert.Equal("not json at all", Assert.Single((await poison.PeekMessagesAsync(10)).Value).MessageText);
-        var record = Assert.Single((await app.Client(TestApp.AdminKey).GetFromJsonAsync<JsonElement>("/api/admin/poison")).EnumerateArray());
+        var record = Assert.Single((await app.Client(TestApp.AdminKey).GetFromJsonAsync<JsonElement>("/api/manage/poison")).EnumerateArray());
         Assert.Contains("not a submission reference", record.GetProperty("reason").GetString());
     }
 

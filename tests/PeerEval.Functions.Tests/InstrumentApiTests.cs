@@ -44,7 +44,7 @@ public sealed class InstrumentApiTests : IAsyncLifetime
         }
         """;
         var admin = _app.Client(TestApp.AdminKey);
-        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsync("/api/admin/instruments/coping-local", TestApp.Json(definition))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsync("/api/manage/instruments/coping-local", TestApp.Json(definition))).StatusCode);
         Assert.Equal("Local coping check", (await _app.Client().GetFromJsonAsync<JsonElement>("/api/instruments/coping-local")).GetProperty("title").GetString());
 
         var baseline = new { submissionId = "c-1", participantRef = "x", occasion = "baseline", completedOn = "2026-02-01",
@@ -66,15 +66,15 @@ public sealed class InstrumentApiTests : IAsyncLifetime
     [Fact]
     public async Task A_broken_definition_is_refused_naming_its_fields()
     {
-        var response = await _app.Client(TestApp.AdminKey).PutAsync("/api/admin/instruments/broken",
+        var response = await _app.Client(TestApp.AdminKey).PutAsync("/api/manage/instruments/broken",
             TestApp.Json("""{ "id": "broken", "version": 1, "title": "B", "higherIsBetter": true, "items": [ { "id": "a", "text": "A", "min": 2, "max": 1 } ], "scoring": { "method": "sum", "prorateMaxMissing": 0 } }"""));
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.True((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("items[0].max", out _));
 
-        var unknown = await _app.Client(TestApp.AdminKey).PutAsync("/api/admin/instruments/broken",
+        var unknown = await _app.Client(TestApp.AdminKey).PutAsync("/api/manage/instruments/broken",
             TestApp.Json("""{ "id": "broken", "version": 1, "title": "B", "higherIsBetter": true, "items": [], "scoring": { "method": "sum", "prorateMaxMissing": 0 }, "colour": "red" }"""));
         Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
-        Assert.Equal(HttpStatusCode.Conflict, (await _app.Client(TestApp.AdminKey).PutAsync("/api/admin/instruments/hope-core",
+        Assert.Equal(HttpStatusCode.Conflict, (await _app.Client(TestApp.AdminKey).PutAsync("/api/manage/instruments/hope-core",
             TestApp.Json(JsonSerializer.Serialize(await _app.Client().GetFromJsonAsync<JsonElement>("/api/instruments/hope-core"))))).StatusCode);
     }
 }

@@ -96,7 +96,7 @@ public sealed class ReportTests
     [InlineData("from=2000-01&to=2026-01", "to")]
     public async Task A_bad_range_is_refused_naming_the_parameter(string query, string field)
     {
-        await using var app = await TestApp.StartAsync(new Dictionary<string, string?> { ["PeerEval:Queue:ListenerEnabled"] = "false" });
+        await using var app = await TestApp.StartAsync(queueTriggers: false);
         var response = await app.Client(TestApp.ReportKey).GetAsync($"/api/reports/demo?{query}");
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.True((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty(field, out _));

@@ -14,7 +14,7 @@ public sealed class SubmissionValidationTests : IAsyncLifetime
     private TestApp _app = null!;
 
     // The listener is off so that anything wrongly queued would still be there to find.
-    public async Task InitializeAsync() => _app = await TestApp.StartAsync(new Dictionary<string, string?> { ["PeerEval:Queue:ListenerEnabled"] = "false" });
+    public async Task InitializeAsync() => _app = await TestApp.StartAsync(queueTriggers: false);
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
 

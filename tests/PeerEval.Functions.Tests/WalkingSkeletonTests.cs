@@ -64,45 +64,40 @@ public sealed class WalkingSkeletonTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_host_shaped_queue_invocation_is_aggregated_and_answered_as_the_host_expects()
+    public async Task A_message_the_host_delivers_twice_is_counted_once()
     {
-        // The listener is running too; post the invocation for a submission whose own message we remove first.
         var body = Hope("host-1", "baseline", "2026-05-05", Uniform(5));
-        await using var hostApp = await TestApp.StartAsync(new Dictionary<string, string?>
-        {
-            ["PeerEval:Queue:ListenerEnabled"] = "false",
-            ["PeerEval:Reporting:MinCellSize"] = "0",
-        });
-        Assert.Equal(HttpStatusCode.Accepted, (await hostApp.SubmitAsync(body)).StatusCode);
-        var queued = (await hostApp.Queue(hostApp.Names.SubmissionQueue).ReceiveMessageAsync()).Value;
+        await using var app = await TestApp.StartAsync(new Dictionary<string, string?> { ["PeerEval:Reporting:MinCellSize"] = "0" }, queueTriggers: false);
+        Assert.Equal(HttpStatusCode.Accepted, (await app.SubmitAsync(body)).StatusCode);
+        var queue = app.Queue(app.Names.SubmissionQueue);
+        var queued = (await queue.PeekMessageAsync()).Value;
+        await queue.SendMessageAsync(queued.MessageText); // the same message again, as an at-least-once queue may deliver it
 
-        foreach (var message in new object[] { queued.MessageText, JsonDocument.Parse(queued.MessageText).RootElement })
-        {
-            var invocation = JsonSerializer.Serialize(new
-            {
-                Data = new { message },
-                Metadata = new { DequeueCount = 1, Id = queued.MessageId, sys = new { MethodName = "AggregateSubmission" } },
-            }); // PascalCase, exactly as the host sends it
-            var response = await hostApp.Client().PostAsync("/AggregateSubmission", TestApp.Json(invocation));
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            var answer = await response.Content.ReadFromJsonAsync<JsonElement>();
-            Assert.Equal(JsonValueKind.Object, answer.GetProperty("Outputs").ValueKind);
-            Assert.Equal(JsonValueKind.Array, answer.GetProperty("Logs").ValueKind);
-            Assert.Equal(JsonValueKind.Null, answer.GetProperty("ReturnValue").ValueKind);
-        }
-
-        await hostApp.WaitForStatusAsync([(string)body["submissionId"]!]);
-        var cell = (await hostApp.ReportAsync("2026-05", "2026-05")).GetProperty("total")
+        await using var worker = await TestApp.StartAsync(new Dictionary<string, string?> { ["PeerEval:Reporting:MinCellSize"] = "0" }, prefix: app.Prefix, keepStorage: true);
+        await worker.WaitForStatusAsync([(string)body["submissionId"]!]);
+        await AggregationTests.WaitForEmptyQueueAsync(worker);
+        var cell = (await worker.ReportAsync("2026-05", "2026-05")).GetProperty("total")
             .GetProperty("instruments").GetProperty("hope-core").GetProperty("occasions").GetProperty("baseline");
-        Assert.Equal(1, cell.GetProperty("n").GetInt32()); // delivered twice, counted once
+        Assert.Equal(1, cell.GetProperty("n").GetInt32());
         Assert.Equal(32.0, cell.GetProperty("mean").GetDouble());
     }
 
     [Fact]
-    public async Task A_host_invocation_for_a_missing_submission_asks_the_host_to_retry()
+    public async Task A_message_for_a_missing_submission_is_retried_then_poisoned_with_its_reason()
     {
-        var invocation = """{ "Data": { "message": "{\"serviceId\":\"demo\",\"submissionId\":\"nope\"}" }, "Metadata": { "DequeueCount": "2" } }""";
-        var response = await _app.Client().PostAsync("/AggregateSubmission", TestApp.Json(invocation));
-        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        var message = """{"serviceId":"demo","submissionId":"nope"}""";
+        await _app.Queue(_app.Names.SubmissionQueue).SendMessageAsync(message);
+
+        var poison = _app.Queue(_app.Names.PoisonQueue);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while ((await poison.PeekMessageAsync()).Value is null)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the message never reached the poison queue");
+            await Task.Delay(100);
+        }
+        Assert.Equal(message, (await poison.PeekMessageAsync()).Value.MessageText);
+        var record = Assert.Single((await _app.Client(TestApp.AdminKey).GetFromJsonAsync<JsonElement>("/api/manage/poison")).EnumerateArray());
+        Assert.Equal(5, record.GetProperty("dequeueCount").GetInt32());
+        Assert.Contains("No stored submission", record.GetProperty("reason").GetString());
     }
 }

@@ -1,81 +1,59 @@
-using System.Diagnostics;
-using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using PeerEval.FunctionsHost;
 
 namespace PeerEval.Testing;
 
 /// <summary>
-/// The app's own build as a separate process, standalone, on a free port: so its memory is its own
-/// (benchmarks), and so it can be killed outright (tests).
+/// The app as it runs in production (Production environment, no demo keys, a bootstrap admin key),
+/// its worker a process of its own under the host stand-in: so its memory is its own (benchmarks),
+/// and so it can be killed outright (tests).
 /// </summary>
 public sealed class AppProcess : IAsyncDisposable
 {
-    private readonly Process _process;
+    private readonly FunctionsHostStandIn _host;
     private readonly string _adminKey;
-    private bool _disposed;
 
-    private AppProcess(Process process, Uri baseAddress, string adminKey)
+    private AppProcess(FunctionsHostStandIn host, string adminKey)
     {
-        _process = process;
-        BaseAddress = baseAddress;
+        _host = host;
         _adminKey = adminKey;
     }
 
-    public Uri BaseAddress { get; }
+    public Uri BaseAddress => _host.BaseAddress;
+    public FunctionsHostStandIn Host => _host;
 
+    /// <param name="queueTriggers">Whether the host runs AggregateSubmission (off: the app only takes submissions).</param>
+    /// <param name="batchSize">The host's queue batch size (host.json's extensions.queues.batchSize).</param>
     public static async Task<AppProcess> StartAsync(
-        string connectionString, string prefix, bool listen, int batchSize = 32, IDictionary<string, string>? settings = null)
+        string connectionString, string prefix, bool queueTriggers, int batchSize = 32, IDictionary<string, string>? settings = null)
     {
-        var port = Ports.Free();
         var adminKey = "pe_" + Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
-        var start = new ProcessStartInfo("dotnet", ["exec", Path.Combine(AppContext.BaseDirectory, "PeerEval.Functions.dll")])
+        var all = new Dictionary<string, string?>
         {
-            WorkingDirectory = AppContext.BaseDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            Environment =
-            {
-                ["ASPNETCORE_ENVIRONMENT"] = "Production",
-                ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
-                ["AzureWebJobsStorage"] = connectionString,
-                ["PeerEval__ParticipantKey"] = TestApp.ParticipantKey,
-                ["PeerEval__Storage__Prefix"] = prefix,
-                ["PeerEval__Queue__ListenerEnabled"] = listen ? "true" : "false",
-                ["PeerEval__Queue__BatchSize"] = batchSize.ToString(),
-                ["PeerEval__Queue__MaxPollingInterval"] = "00:00:00.250",
-                ["PeerEval__RateLimit__PermitsPerMinute"] = "0",
-                ["PeerEval__Reporting__MinCellSize"] = "0",
-                ["PeerEval__Auth__BootstrapAdminKeySha256"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(adminKey))),
-                ["Logging__LogLevel__Default"] = "Warning",
-            },
+            ["AzureWebJobsStorage"] = connectionString,
+            ["PeerEval__ParticipantKey"] = TestApp.ParticipantKey,
+            ["PeerEval__Storage__Prefix"] = prefix,
+            ["PeerEval__RateLimit__PermitsPerMinute"] = "0",
+            ["PeerEval__Reporting__MinCellSize"] = "0",
+            ["PeerEval__Auth__BootstrapAdminKeySha256"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(adminKey))),
+            ["AzureFunctionsJobHost__extensions__queues__batchSize"] = batchSize.ToString(),
+            ["AzureFunctionsJobHost__extensions__queues__newBatchThreshold"] = (batchSize / 2).ToString(),
+            ["AzureFunctionsJobHost__extensions__queues__maxPollingInterval"] = "00:00:00.250",
+            ["Logging__LogLevel__Default"] = "Warning",
         };
         foreach (var (name, value) in settings ?? new Dictionary<string, string>())
-            start.Environment[name] = value;
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var app = new AppProcess(process, new Uri($"http://127.0.0.1:{port}"), adminKey);
-        using var probe = new HttpClient { BaseAddress = app.BaseAddress };
-        for (var i = 0; ; i++)
+            all[name] = value;
+        var host = await FunctionsHostStandIn.StartAsync(new StandInOptions
         {
-            if (process.HasExited)
-                throw new InvalidOperationException($"The app exited with {process.ExitCode}.");
-            try
-            {
-                if ((await probe.GetAsync("/api/health")).IsSuccessStatusCode)
-                    return app;
-            }
-            catch (HttpRequestException) when (i < 600)
-            {
-            }
-            await Task.Delay(100);
-        }
+            AppDirectory = Repo.FunctionsApp,
+            Settings = all,
+            RunQueueTriggers = queueTriggers,
+        });
+        return new AppProcess(host, adminKey);
     }
 
     public HttpClient Client(string? key = null, int connections = 64)
@@ -87,30 +65,18 @@ public sealed class AppProcess : IAsyncDisposable
 
     public async Task<string> IssueKeyAsync(string role, params string[] services)
     {
-        var response = await Client().PostAsJsonAsync("/api/admin/keys", new { role, services });
+        var response = await Client().PostAsJsonAsync("/api/manage/keys", new { role, services });
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!;
     }
 
-    /// <summary>Peak and current resident memory, from /proc (VmHWM, VmRSS), in MB.</summary>
+    /// <summary>The worker's peak and current resident memory, from /proc (VmHWM, VmRSS), in MB.</summary>
     public (double PeakMb, double CurrentMb) Memory()
     {
-        var status = File.ReadAllLines($"/proc/{_process.Id}/status");
+        var status = File.ReadAllLines($"/proc/{_host.WorkerProcessId}/status");
         double Kb(string field) => double.Parse(status.Single(l => l.StartsWith(field + ":")).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
         return (Kb("VmHWM") / 1024, Kb("VmRSS") / 1024);
     }
 
-    public bool HasExited => _process.HasExited;
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_disposed)
-            return;
-        _disposed = true;
-        if (!_process.HasExited)
-            _process.Kill(entireProcessTree: true);
-        await _process.WaitForExitAsync();
-        _process.Dispose();
-    }
-
+    public ValueTask DisposeAsync() => _host.DisposeAsync();
 }

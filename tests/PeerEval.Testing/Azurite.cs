@@ -16,17 +16,22 @@ public sealed class Azurite : IAsyncDisposable
     private Azurite(Process process, int blobPort, int queuePort, int tablePort)
     {
         _process = process;
-        ConnectionString =
-            "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;" +
-            "AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
-            $"BlobEndpoint=http://127.0.0.1:{blobPort}/devstoreaccount1;" +
-            $"QueueEndpoint=http://127.0.0.1:{queuePort}/devstoreaccount1;" +
-            $"TableEndpoint=http://127.0.0.1:{tablePort}/devstoreaccount1;";
+        (QueuePort, TablePort) = (queuePort, tablePort);
+        ConnectionString = ConnectionStringFor(queuePort, tablePort);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => Stop();
         AppDomain.CurrentDomain.UnhandledException += (_, _) => Stop();
     }
 
     public string ConnectionString { get; }
+    public int QueuePort { get; }
+    public int TablePort { get; }
+
+    /// <summary>A connection string for this account whose queue and table endpoints are the given ports (a proxy in front of these).</summary>
+    public static string ConnectionStringFor(int queuePort, int tablePort) =>
+        "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;" +
+        "AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
+        $"QueueEndpoint=http://127.0.0.1:{queuePort}/devstoreaccount1;" +
+        $"TableEndpoint=http://127.0.0.1:{tablePort}/devstoreaccount1;";
 
     public static Task<Azurite> InstanceAsync() => Shared.Value;
 
@@ -118,4 +123,8 @@ public static class Repo
     }
 
     public static string FunctionsProject => Path.Combine(Root, "functions", "PeerEval.Functions");
+
+    /// <summary>The worker as built for this test run (same configuration as the tests), as the host would run it.</summary>
+    public static string FunctionsApp { get; } = Path.Combine(FunctionsProject, "bin",
+        Path.GetFileName(Path.GetDirectoryName(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)))!, "net10.0");
 }

@@ -1,19 +1,19 @@
-using PeerEval.Functions;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
+using System.Collections.Concurrent;
 using PeerEval.Functions.Storage;
+using PeerEval.FunctionsHost;
 
 namespace PeerEval.Testing;
 
 /// <summary>
-/// The real app on a real port against the shared Azurite, with tables and queues of its own
-/// (a random prefix) that are deleted when the test ends.
+/// The real app: its built worker, started and driven by the Functions host stand-in over the host's
+/// gRPC protocol, against the shared Azurite, with tables and queues of its own (a random prefix)
+/// that are deleted when the test ends.
 /// </summary>
 public sealed class TestApp : IAsyncDisposable
 {
@@ -22,63 +22,74 @@ public sealed class TestApp : IAsyncDisposable
     public const string AdminKey = "dev-admin";
     public const string ParticipantKey = "test-participant-key-0123456789";
 
-    private readonly WebApplication _app;
-
+    private readonly FunctionsHostStandIn _host;
+    private readonly StorageFaults? _faults;
     private readonly bool _keepStorage;
+    private readonly ConcurrentQueue<string> _logs;
 
-    private TestApp(WebApplication app, string prefix, string connectionString, Uri baseAddress, bool keepStorage)
+    private TestApp(FunctionsHostStandIn host, StorageFaults? faults, string prefix, string connectionString, bool keepStorage, ConcurrentQueue<string> logs)
     {
-        _app = app;
+        _host = host;
+        _faults = faults;
         _keepStorage = keepStorage;
+        _logs = logs;
         Prefix = prefix;
         ConnectionString = connectionString;
-        BaseAddress = baseAddress;
         Names = new StorageNames(prefix);
     }
 
     public string Prefix { get; }
     public string ConnectionString { get; }
-    public Uri BaseAddress { get; }
+    public Uri BaseAddress => _host.BaseAddress;
     public StorageNames Names { get; }
-    public IServiceProvider Services => _app.Services;
+    public FunctionsHostStandIn Host => _host;
+
+    /// <summary>Everything the worker logged (through the host) and printed.</summary>
+    public IReadOnlyCollection<string> Logs => _logs;
 
     public TableClient Table(string name) => new TableServiceClient(ConnectionString).GetTableClient(name);
 
     public QueueClient Queue(string name) =>
         new QueueServiceClient(ConnectionString, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }).GetQueueClient(name);
 
+    /// <summary>Where the worker meets storage, when started with faults: set its predicates to fail requests.</summary>
+    public StorageFaults? Faults => _faults;
+
+    /// <summary>
+    /// Starts the worker in Development (the demo keys are seeded) with the given settings (":" or "__"
+    /// separated). With <paramref name="faults"/>, the worker reaches storage through a fault proxy (<see cref="Faults"/>).
+    /// </summary>
     public static async Task<TestApp> StartAsync(
-        IDictionary<string, string?>? settings = null, Action<WebApplicationBuilder>? configure = null, string? prefix = null, bool keepStorage = false)
+        IDictionary<string, string?>? settings = null, bool faults = false, string? prefix = null, bool keepStorage = false, bool queueTriggers = true)
     {
         var azurite = await Azurite.InstanceAsync();
+        var proxy = faults ? await StorageFaults.StartAsync(azurite) : null;
         prefix ??= "t" + Guid.NewGuid().ToString("n")[..12];
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        var all = new Dictionary<string, string?>
         {
-            EnvironmentName = "Development",
-            ContentRootPath = Repo.FunctionsProject,
-        });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["AzureWebJobsStorage"] = azurite.ConnectionString,
+            ["AzureWebJobsStorage"] = proxy?.ConnectionString ?? azurite.ConnectionString,
             ["PeerEval:Storage:Prefix"] = prefix,
+            // Injected faults should reach the app at once, not after the SDK's own retries.
+            ["PeerEval:Storage:MaxRetries"] = faults ? "0" : "3",
             ["PeerEval:ParticipantKey"] = ParticipantKey,
             ["PeerEval:Auth:CacheSeconds"] = "0",
-            ["PeerEval:Queue:MinPollingInterval"] = "00:00:00.020",
-            ["PeerEval:Queue:MaxPollingInterval"] = "00:00:00.200",
-            ["PeerEval:Queue:RetryDelay"] = "00:00:00.050",
             ["PeerEval:RateLimit:PermitsPerMinute"] = "0",
+            ["AzureFunctionsJobHost:extensions:queues:maxPollingInterval"] = "00:00:00.200",
+            ["AzureFunctionsJobHost:extensions:queues:visibilityTimeout"] = "00:00:00.050",
             ["Logging:LogLevel:Default"] = "Warning",
+        };
+        foreach (var (name, value) in settings ?? new Dictionary<string, string?>())
+            all[name] = value;
+        var logs = new ConcurrentQueue<string>();
+        var host = await FunctionsHostStandIn.StartAsync(new StandInOptions
+        {
+            AppDirectory = Repo.FunctionsApp,
+            EnvironmentName = "Development",
+            RunQueueTriggers = queueTriggers,
+            Settings = all.ToDictionary(s => s.Key.Replace(":", "__", StringComparison.Ordinal), s => s.Value),
+            Log = logs.Enqueue,
         });
-        if (settings is not null)
-            builder.Configuration.AddInMemoryCollection(settings);
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.AddPeerEval();
-        configure?.Invoke(builder);
-        var app = builder.Build();
-        app.MapPeerEval();
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new TestApp(app, prefix, azurite.ConnectionString, new Uri(address), keepStorage);
+        return new TestApp(host, proxy, prefix, azurite.ConnectionString, keepStorage, logs);
     }
 
     public HttpClient Client(string? key = null)
@@ -119,8 +130,12 @@ public sealed class TestApp : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        await _host.DisposeAsync();
+        // Kept for whoever reads a failed run: artifacts/logs/<prefix>.log holds what the worker and host said.
+        var logFolder = Directory.CreateDirectory(Path.Combine(Repo.Root, "artifacts", "logs"));
+        await File.WriteAllLinesAsync(Path.Combine(logFolder.FullName, Prefix + ".log"), _logs);
+        if (_faults is not null)
+            await _faults.DisposeAsync();
         if (_keepStorage)
             return; // a second instance on another test's storage leaves it to that test
         var tables = new TableServiceClient(ConnectionString);

@@ -24,14 +24,6 @@ public sealed class PoisonMessages(Storage.Storage storage, TimeProvider clock, 
             await SetStatusAsync(message, SubmissionStatus.Rejected, reason, ct);
     }
 
-    /// <summary>Moves one message from the work queue to the poison queue (standalone; the host does this itself).</summary>
-    public async Task PoisonAsync(Azure.Storage.Queues.Models.QueueMessage received, SubmissionMessage? message, string reason, CancellationToken ct)
-    {
-        var sent = await storage.PoisonQueue.SendMessageAsync(received.MessageText, ct);
-        await RecordAsync(sent.Value.MessageId, received.MessageText, message, reason, received.DequeueCount, ct);
-        await storage.SubmissionQueue.DeleteMessageAsync(received.MessageId, received.PopReceipt, ct);
-    }
-
     /// <summary>Sends every poison message back to the work queue; returns how many.</summary>
     public async Task<int> ReplayAsync(CancellationToken ct)
     {

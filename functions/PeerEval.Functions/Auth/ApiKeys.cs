@@ -126,20 +126,19 @@ public sealed class ApiKeyStore(Storage.Storage storage, IMemoryCache cache, IOp
         entity.GetBoolean("Revoked") ?? false);
 }
 
-internal sealed class BootstrapAdminKey(ApiKeyStore keys, IOptions<ApiKeyOptions> options) : IHostedService
+internal sealed class BootstrapAdminKey(ApiKeyStore keys, IOptions<ApiKeyOptions> options) : Hosting.IStartupTask
 {
-    public async Task StartAsync(CancellationToken cancellationToken)
+    public async Task RunAsync(CancellationToken cancellationToken)
     {
         if (options.Value.BootstrapAdminKeySha256 is { Length: 64 } hash)
             await keys.StoreHashAsync(hash, KeyRole.Admin, [], cancellationToken);
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
-internal sealed class DevKeySeeder(ApiKeyStore keys, Services.ServiceDirectory services, IOptions<ApiKeyOptions> options) : IHostedService
+internal sealed class DevKeySeeder(ApiKeyStore keys, Services.ServiceDirectory services, IOptions<ApiKeyOptions> options) : Hosting.IStartupTask
 {
-    public async Task StartAsync(CancellationToken cancellationToken)
+    public async Task RunAsync(CancellationToken cancellationToken)
     {
         foreach (var devKey in options.Value.DevKeys.Where(k => k.Key.Length > 0))
             await keys.StoreAsync(devKey.Key, devKey.Role, devKey.Services, cancellationToken);
@@ -147,5 +146,4 @@ internal sealed class DevKeySeeder(ApiKeyStore keys, Services.ServiceDirectory s
             await services.SaveAsync(new Services.ServiceDefinition(service.ServiceId, service.ServiceId, service.AllowedOrigins), cancellationToken);
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

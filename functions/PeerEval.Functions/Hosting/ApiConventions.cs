@@ -1,14 +1,21 @@
 using System.Text.Json;
 using Azure;
-using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Azure.Functions.Worker.Middleware;
 using PeerEval.Domain;
 
 namespace PeerEval.Functions.Hosting;
 
-/// <summary>What every endpoint shares: problem details for every error, one JSON shape, security headers.</summary>
+/// <summary>
+/// What every HTTP function shares, whatever it does: security headers, one JSON shape, a 404 for a
+/// service id that cannot exist, and problem details for every failure, so that an exception never
+/// reaches the host (which would answer an empty 200).
+/// </summary>
 public static class ApiConventions
 {
-    public static WebApplicationBuilder AddApiConventions(this WebApplicationBuilder builder)
+    public static FunctionsApplicationBuilder AddApiConventions(this FunctionsApplicationBuilder builder)
     {
         builder.Services.AddProblemDetails();
         builder.Services.ConfigureHttpJsonOptions(options =>
@@ -19,47 +26,64 @@ public static class ApiConventions
                 options.SerializerOptions.Converters.Add(converter);
         });
         // Bodies are read and size-checked by hand (64 KiB, see JsonBody); this only stops abuse early.
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 1024 * 1024);
+        builder.Services.Configure<KestrelServerOptions>(kestrel => kestrel.Limits.MaxRequestBodySize = 1024 * 1024);
+        builder.UseMiddleware<ApiConventionsMiddleware>();
         return builder;
-    }
-
-    public static WebApplication UseApiConventions(this WebApplication app)
-    {
-        app.Use(async (context, next) =>
-        {
-            var headers = context.Response.Headers;
-            headers.XContentTypeOptions = "nosniff";
-            headers["Referrer-Policy"] = "no-referrer";
-            headers["Cross-Origin-Resource-Policy"] = "same-site";
-            headers.CacheControl = "no-store";
-            await next(context);
-        });
-        app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = WriteUnhandledAsync });
-        app.UseStatusCodePages(async context =>
-        {
-            var http = context.HttpContext;
-            if (http.Response.ContentLength is null && string.IsNullOrEmpty(http.Response.ContentType))
-                await Results.Problem(statusCode: http.Response.StatusCode).ExecuteAsync(http);
-        });
-        return app;
-    }
-
-    /// <summary>Storage trouble is the client's cue to retry (503); anything else is a plain 500 with no detail leaked.</summary>
-    private static async Task WriteUnhandledAsync(HttpContext context)
-    {
-        var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
-        if (error is RequestFailedException or TimeoutException or HttpRequestException or OperationCanceledException && !context.RequestAborted.IsCancellationRequested)
-        {
-            context.Response.Headers.RetryAfter = "5";
-            await Results.Problem(statusCode: 503, title: "Storage is unavailable",
-                detail: "Nothing was recorded that cannot be retried. Send the same request again shortly.").ExecuteAsync(context);
-            return;
-        }
-        await Results.Problem(statusCode: 500, title: "Unexpected error").ExecuteAsync(context);
     }
 
     public static IResult ValidationProblem(ErrorBag errors, string? title = null) =>
         TypedResults.ValidationProblem(errors.ToProblemErrors(), title: title ?? "The request has invalid fields.");
+
+    /// <summary>A value the host bound for this invocation: a route parameter, or trigger metadata such as DequeueCount.</summary>
+    public static string? BindingValue(this FunctionContext context, string name) =>
+        context.BindingContext.BindingData.TryGetValue(name, out var value) ? value?.ToString() : null;
+}
+
+internal sealed class ApiConventionsMiddleware(ILogger<ApiConventionsMiddleware> logger) : IFunctionsWorkerMiddleware
+{
+    public async Task Invoke(FunctionContext context, FunctionExecutionDelegate next)
+    {
+        if (context.GetHttpContext() is not { } http)
+        {
+            await next(context);
+            return;
+        }
+        var headers = http.Response.Headers;
+        headers.XContentTypeOptions = "nosniff";
+        headers["Referrer-Policy"] = "no-referrer";
+        headers["Cross-Origin-Resource-Policy"] = "same-site";
+        headers.CacheControl = "no-store";
+
+        if (context.BindingValue("serviceId") is { } serviceId && !Routes.ServiceId().IsMatch(serviceId))
+        {
+            context.GetInvocationResult().Value = TypedResults.Problem(statusCode: 404, title: "No such service.",
+                detail: "Service ids are lower-case letters, digits and hyphens.");
+            return;
+        }
+        try
+        {
+            await next(context);
+        }
+        catch (Exception e) when (!http.Response.HasStarted)
+        {
+            context.GetInvocationResult().Value = Unhandled(e, http);
+        }
+    }
+
+    /// <summary>Storage trouble is the client's cue to retry (503); anything else is a plain 500 with no detail leaked.</summary>
+    private IResult Unhandled(Exception error, HttpContext http)
+    {
+        if (error is RequestFailedException or TimeoutException or HttpRequestException
+            || error is OperationCanceledException && !http.RequestAborted.IsCancellationRequested)
+        {
+            logger.LogWarning("Storage failed during {Path}: {Error}", http.Request.Path, error.GetType().Name);
+            http.Response.Headers.RetryAfter = "5";
+            return TypedResults.Problem(statusCode: 503, title: "Storage is unavailable",
+                detail: "Nothing was recorded that cannot be retried. Send the same request again shortly.");
+        }
+        logger.LogError(error, "Unexpected failure during {Path}.", http.Request.Path);
+        return TypedResults.Problem(statusCode: 500, title: "Unexpected error");
+    }
 }
 
 /// <summary>Reads a JSON request body under the contract's rules: JSON only (415), at most 64 KiB (413), well formed (400).</summary>

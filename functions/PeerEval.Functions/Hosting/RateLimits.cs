@@ -1,63 +1,83 @@
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
+using System.Net;
 using System.Threading.RateLimiting;
-using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Azure.Functions.Worker.Middleware;
+using Microsoft.Extensions.Options;
+using PeerEval.Functions.Auth;
 
 namespace PeerEval.Functions.Hosting;
 
 public sealed class RateLimitOptions
 {
-    /// <summary>Requests a minute for one API key, one form origin, or one address without either; 0 turns limiting off.</summary>
+    /// <summary>Requests a minute for one API key, or one client address without a valid key; 0 turns limiting off.</summary>
     [Range(0, 1_000_000)]
     public int PermitsPerMinute { get; set; } = 600;
 }
 
-/// <summary>A fixed window per caller: one key (or form token), else one browser origin, else one client address.</summary>
+/// <summary>
+/// A fixed window per caller, counted after authentication: a valid key is its own caller; anything
+/// else (no key, a wrong key, a form token) counts against the client's address, so no header a
+/// client picks can give it a fresh allowance.
+/// </summary>
 public static class RateLimits
 {
-    public static WebApplicationBuilder AddRateLimits(this WebApplicationBuilder builder)
+    public static FunctionsApplicationBuilder AddRateLimits(this FunctionsApplicationBuilder builder)
     {
         builder.Services.AddOptions<RateLimitOptions>().BindConfiguration("PeerEval:RateLimit").ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddRateLimiter(limiter =>
+        builder.Services.AddSingleton(sp =>
         {
-            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            limiter.OnRejected = async (context, ct) =>
-            {
-                var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(60);
-                context.HttpContext.Response.Headers.RetryAfter = Math.Ceiling(retryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
-                await Results.Problem(statusCode: 429, title: "Too many requests from this caller.",
-                    detail: "Wait for the number of seconds in Retry-After, then send again.").ExecuteAsync(context.HttpContext);
-            };
-            limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
-            {
-                // Only the public API is limited; the Functions host's own invocations never are.
-                if (!context.Request.Path.StartsWithSegments("/api"))
-                    return RateLimitPartition.GetNoLimiter("host");
-                var permits = context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<RateLimitOptions>>().Value.PermitsPerMinute;
-                if (permits == 0)
-                    return RateLimitPartition.GetNoLimiter("off");
-                return RateLimitPartition.GetFixedWindowLimiter(CallerOf(context), _ => new FixedWindowRateLimiterOptions
+            var permits = sp.GetRequiredService<IOptions<RateLimitOptions>>().Value.PermitsPerMinute;
+            return PartitionedRateLimiter.Create<HttpContext, string>(context => permits == 0
+                ? RateLimitPartition.GetNoLimiter("off")
+                : RateLimitPartition.GetFixedWindowLimiter(CallerOf(context), _ => new FixedWindowRateLimiterOptions
                 {
                     PermitLimit = permits,
                     Window = TimeSpan.FromMinutes(1),
                     QueueLimit = 0,
-                });
-            });
+                }));
         });
+        builder.UseMiddleware<RateLimitMiddleware>();
         return builder;
     }
 
-    /// <summary>The partition a request counts against. Keys are hashed so no secret is held as a dictionary key.</summary>
-    private static string CallerOf(HttpContext context)
+    private static string CallerOf(HttpContext context) =>
+        context.User.ApiKey() is { IsFormToken: false } key ? "key:" + key.KeyId : "address:" + ClientAddress(context);
+
+    /// <summary>
+    /// Only the Functions host connects to the worker (over loopback), and it appends the client's
+    /// address to X-Forwarded-For; so the last entry is the one to trust, and only from loopback.
+    /// </summary>
+    public static IPAddress? ClientAddress(HttpContext context)
     {
-        var authorization = context.Request.Headers.Authorization.ToString();
-        if (authorization.Length > 0)
-            return "key:" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(authorization)))[..16];
-        var origin = context.Request.Headers.Origin.ToString();
-        if (origin.Length > 0)
-            return "origin:" + origin;
-        return "address:" + context.Connection.RemoteIpAddress;
+        var connection = context.Connection.RemoteIpAddress;
+        if (connection is null || !IPAddress.IsLoopback(connection))
+            return connection;
+        var forwarded = context.Request.Headers["X-Forwarded-For"].ToString().Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        return forwarded.Length > 0 && IPEndPoint.TryParse(forwarded[^1], out var client) ? client.Address : connection;
+    }
+}
+
+internal sealed class RateLimitMiddleware(PartitionedRateLimiter<HttpContext> limiter) : IFunctionsWorkerMiddleware
+{
+    public async Task Invoke(FunctionContext context, FunctionExecutionDelegate next)
+    {
+        if (context.GetHttpContext() is not { } http)
+        {
+            await next(context);
+            return;
+        }
+        using var lease = limiter.AttemptAcquire(http);
+        if (!lease.IsAcquired)
+        {
+            var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(60);
+            http.Response.Headers.RetryAfter = Math.Ceiling(retryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+            context.GetInvocationResult().Value = TypedResults.Problem(statusCode: 429, title: "Too many requests from this caller.",
+                detail: "Wait for the number of seconds in Retry-After, then send again.");
+            return;
+        }
+        await next(context);
     }
 }

@@ -1,22 +1,31 @@
 using System.ComponentModel.DataAnnotations;
 using Azure.Core;
-using Azure.Core.Pipeline;
 using Azure.Data.Tables;
 using Azure.Identity;
 using Azure.Storage.Queues;
+using PeerEval.Functions.Hosting;
 
 namespace PeerEval.Functions.Storage;
 
 public sealed class StorageOptions
 {
+    /// <summary>The setting, as the queue trigger's binding expression names it.</summary>
+    public const string PrefixSetting = "PeerEval:Storage:Prefix";
+
     /// <summary>Prepended to every table and queue name, so tests and deployments can share an account.</summary>
     [RegularExpression("^[a-z][a-z0-9]{0,20}$|^$")]
     public string Prefix { get; set; } = "";
+
+    /// <summary>Tries after the first for a failed storage call (the Azure SDK's default is 3); a caller that retries itself wants 0.</summary>
+    [Range(0, 10)]
+    public int MaxRetries { get; set; } = 3;
 }
 
 /// <summary>Every table and queue the app uses, with the configured prefix applied once, here.</summary>
 public sealed class StorageNames(string prefix)
 {
+    public const string SubmissionQueueName = "submissions";
+
     public string Submissions => prefix + "submissions";
     public string Participants => prefix + "participants";
     public string Reports => prefix + "reports";
@@ -25,7 +34,7 @@ public sealed class StorageNames(string prefix)
     public string Instruments => prefix + "instruments";
     public string Failures => prefix + "failures";
     public string AuditLog => prefix + "audit";
-    public string SubmissionQueue => prefix + "submissions";
+    public string SubmissionQueue => prefix + SubmissionQueueName;
     public string PoisonQueue => SubmissionQueue + "-poison";
 
     public IEnumerable<string> Tables => [Submissions, Participants, Reports, Keys, Services, Instruments, Failures, AuditLog];
@@ -61,26 +70,23 @@ public static class StorageExtensions
 {
     public const string ConnectionName = "AzureWebJobsStorage";
 
-    public static WebApplicationBuilder AddStorage(this WebApplicationBuilder builder)
+    public static IHostApplicationBuilder AddStorage(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<StorageOptions>().BindConfiguration("PeerEval:Storage").ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(sp => new StorageNames(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<StorageOptions>>().Value.Prefix));
 
         var connection = StorageConnection.From(builder.Configuration);
-        builder.Services.AddSingleton(sp => connection.CreateTableService(ClientOptions(new TableClientOptions(), sp)));
-        builder.Services.AddSingleton(sp => connection.CreateQueueService(ClientOptions(
-            // The Functions host reads and writes queue messages as Base64.
-            new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }, sp)));
+        builder.Services.AddSingleton(sp => connection.CreateTableService(WithRetries(new TableClientOptions(), sp)));
+        // The Functions host reads and writes queue messages as Base64.
+        builder.Services.AddSingleton(sp => connection.CreateQueueService(WithRetries(new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }, sp)));
         builder.Services.AddSingleton<Storage>();
-        builder.Services.AddHostedService<StorageInitializer>();
+        builder.Services.AddStartupTask<StorageInitializer>();
         return builder;
     }
 
-    /// <summary>Policies registered in DI (fault injection in tests, for one) join every storage client's pipeline.</summary>
-    private static T ClientOptions<T>(T options, IServiceProvider services) where T : ClientOptions
+    private static T WithRetries<T>(T options, IServiceProvider services) where T : ClientOptions
     {
-        foreach (var policy in services.GetServices<HttpPipelinePolicy>())
-            options.AddPolicy(policy, HttpPipelinePosition.PerCall);
+        options.Retry.MaxRetries = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<StorageOptions>>().Value.MaxRetries;
         return options;
     }
 }
@@ -127,9 +133,7 @@ public sealed class StorageConnection
         _connectionString is not null ? new QueueServiceClient(_connectionString, options) : new QueueServiceClient(_queueUri!, _credential!, options);
 }
 
-internal sealed class StorageInitializer(Storage storage) : IHostedService
+internal sealed class StorageInitializer(Storage storage) : IStartupTask
 {
-    public Task StartAsync(CancellationToken cancellationToken) => storage.CreateIfMissingAsync(cancellationToken);
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task RunAsync(CancellationToken cancellationToken) => storage.CreateIfMissingAsync(cancellationToken);
 }

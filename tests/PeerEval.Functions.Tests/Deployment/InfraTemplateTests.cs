@@ -64,7 +64,9 @@ public sealed class InfraTemplateTests
         Assert.Contains("participantKey", settings["PeerEval__ParticipantKey"]);
 
         var config = site.GetProperty("properties").GetProperty("functionAppConfig");
-        Assert.Equal("custom", config.GetProperty("runtime").GetProperty("name").GetString());
+        Assert.Equal("dotnet-isolated", config.GetProperty("runtime").GetProperty("name").GetString());
+        Assert.Equal("10.0", config.GetProperty("runtime").GetProperty("version").GetString()); // the .NET the app targets
+        Assert.Equal("", settings["PeerEval__Storage__Prefix"]); // the queue trigger's %PeerEval:Storage:Prefix% resolves
         Assert.Equal("UserAssignedIdentity", config.GetProperty("deployment").GetProperty("storage").GetProperty("authentication").GetProperty("type").GetString());
         Assert.Equal("FlexConsumption", Resource("Microsoft.Web/serverfarms").GetProperty("sku").GetProperty("tier").GetString());
     }

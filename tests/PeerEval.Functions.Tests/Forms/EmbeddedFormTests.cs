@@ -26,7 +26,7 @@ public sealed class EmbeddedFormTests(BrowserFixture browser) : IClassFixture<Br
     }
 
     private async Task AllowOriginsAsync(params string[] origins) =>
-        Assert.Equal(HttpStatusCode.OK, (await _app.Client(TestApp.AdminKey).PutAsJsonAsync("/api/admin/services/demo",
+        Assert.Equal(HttpStatusCode.OK, (await _app.Client(TestApp.AdminKey).PutAsJsonAsync("/api/manage/services/demo",
             new { name = "Riverside", allowedOrigins = origins })).StatusCode);
 
     private async Task<(IPage Page, IFrame Form, List<string> Requests)> OpenAsync(string url, int width = 1280, int height = 900)

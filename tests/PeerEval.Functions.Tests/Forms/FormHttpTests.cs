@@ -16,7 +16,7 @@ public sealed class FormHttpTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _app = await TestApp.StartAsync(new Dictionary<string, string?> { ["PeerEval:Reporting:MinCellSize"] = "0" });
-        await _app.Client(TestApp.AdminKey).PutAsJsonAsync("/api/admin/services/demo", new { name = "Riverside", allowedOrigins = new[] { SiteOrigin } });
+        await _app.Client(TestApp.AdminKey).PutAsJsonAsync("/api/manage/services/demo", new { name = "Riverside", allowedOrigins = new[] { SiteOrigin } });
     }
 
     public async Task DisposeAsync() => await _app.DisposeAsync();

@@ -1,3 +1,4 @@
+using PeerEval.Functions.Hosting;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -80,7 +81,7 @@ public sealed class HostileInputTests(ITestOutputHelper output)
             "/api/services/de mo/submissions", "/api/services/%00/submissions", "/api/services/demo%00/submissions", "/api/services/-demo/submissions",
             "/api/services/" + new string('d', 100) + "/submissions", "/api/services//submissions", "/api/services/demo/submissions/../../../admin/keys",
             "/api/services/demo/submissions/%2e%2e%2f%2e%2e", "/api/services/demo/submissions/a%2Fb", "/api/reports/..%2F..%2Fkeys", "/api/reports/%2A",
-            "/api/instruments/..%2F..%2Fetc%2Fpasswd", "/api/instruments/%00", "/api/forms/..%2Fadmin", "/api/admin/keys/..%2F..", "/api/admin/services/a%2Fb",
+            "/api/instruments/..%2F..%2Fetc%2Fpasswd", "/api/instruments/%00", "/api/forms/..%2Fadmin", "/api/manage/keys/..%2F..", "/api/manage/services/a%2Fb",
         ];
         foreach (var (path, i) in paths.Select((p, i) => (p, i)))
         {
@@ -136,19 +137,18 @@ public sealed class HostileInputTests(ITestOutputHelper output)
         // Reports and admin with hostile input.
         foreach (var (query, i) in new[] { "from=9999-99", "from=2026-00", "to=2026-1", "from=2026-01&to=2025-01", "from=1000-01&to=9999-12", "from=%00", "from=2026-01&from=2026-02", "to='; DROP", "from=" + new string('9', 1000) }.Select((q, i) => (q, i)))
             yield return new($"report query #{i}", HttpMethod.Get, "/api/reports/demo?" + query, Key: TestApp.ReportKey);
-        yield return new("key with unknown role", HttpMethod.Post, "/api/admin/keys", """{ "role": "root", "services": ["demo"] }""", Key: TestApp.AdminKey);
-        yield return new("key with role as number", HttpMethod.Post, "/api/admin/keys", """{ "role": 7, "services": ["demo"] }""", Key: TestApp.AdminKey);
-        yield return new("key for a bad service", HttpMethod.Post, "/api/admin/keys", """{ "role": "report", "services": ["../x"] }""", Key: TestApp.AdminKey);
-        yield return new("service with a bad origin", HttpMethod.Put, "/api/admin/services/demo", """{ "allowedOrigins": ["javascript:alert(1)"] }""", Key: TestApp.AdminKey);
-        yield return new("service with a path origin", HttpMethod.Put, "/api/admin/services/demo", """{ "allowedOrigins": ["https://x.example/path"] }""", Key: TestApp.AdminKey);
-        yield return new("instrument with 1000 items", HttpMethod.Put, "/api/admin/instruments/big",
+        yield return new("key with unknown role", HttpMethod.Post, "/api/manage/keys", """{ "role": "root", "services": ["demo"] }""", Key: TestApp.AdminKey);
+        yield return new("key with role as number", HttpMethod.Post, "/api/manage/keys", """{ "role": 7, "services": ["demo"] }""", Key: TestApp.AdminKey);
+        yield return new("key for a bad service", HttpMethod.Post, "/api/manage/keys", """{ "role": "report", "services": ["../x"] }""", Key: TestApp.AdminKey);
+        yield return new("service with a bad origin", HttpMethod.Put, "/api/manage/services/demo", """{ "allowedOrigins": ["javascript:alert(1)"] }""", Key: TestApp.AdminKey);
+        yield return new("service with a path origin", HttpMethod.Put, "/api/manage/services/demo", """{ "allowedOrigins": ["https://x.example/path"] }""", Key: TestApp.AdminKey);
+        yield return new("instrument with 1000 items", HttpMethod.Put, "/api/manage/instruments/big",
             JsonSerializer.Serialize(new { id = "big", version = 1, title = "Big", higherIsBetter = true, items = Enumerable.Range(0, 1000).Select(i => new { id = $"i{i}", text = "x", min = 0, max = 1 }), scoring = new { method = "sum", prorateMaxMissing = 0 } }), Key: TestApp.AdminKey);
-        yield return new("instrument with NaN reliability", HttpMethod.Put, "/api/admin/instruments/nan",
+        yield return new("instrument with NaN reliability", HttpMethod.Put, "/api/manage/instruments/nan",
             """{ "id": "nan", "version": 1, "title": "N", "higherIsBetter": true, "items": [ { "id": "a", "text": "A", "min": 0, "max": 1 } ], "scoring": { "method": "sum", "prorateMaxMissing": 0 }, "reliableChange": { "sd": "NaN", "reliability": 0.5 } }""", Key: TestApp.AdminKey);
-        yield return new("instrument with unknown method", HttpMethod.Put, "/api/admin/instruments/m",
+        yield return new("instrument with unknown method", HttpMethod.Put, "/api/manage/instruments/m",
             """{ "id": "m", "version": 1, "title": "M", "higherIsBetter": true, "items": [ { "id": "a", "text": "A", "min": 0, "max": 1 } ], "scoring": { "method": "median", "prorateMaxMissing": 0 } }""", Key: TestApp.AdminKey);
-        yield return new("erasure with no ref", HttpMethod.Post, "/api/admin/services/demo/erasures", "{}", Key: TestApp.AdminKey);
-        yield return new("host invocation from a non-host shape", HttpMethod.Post, "/AggregateSubmission", "{\"data\":1}", Key: null);
+        yield return new("erasure with no ref", HttpMethod.Post, "/api/manage/services/demo/erasures", "{}", Key: TestApp.AdminKey);
         yield return new("form post without a token", HttpMethod.Post, "/api/forms/demo", "participantRef=x", "application/x-www-form-urlencoded", Key: null);
         yield return new("form post with a forged token", HttpMethod.Post, "/api/forms/demo", "token=pf_abc.def&participantRef=x", "application/x-www-form-urlencoded", Key: null);
     }
@@ -158,11 +158,10 @@ public sealed class HostileInputTests(ITestOutputHelper output)
     {
         await using var app = await TestApp.StartAsync(new Dictionary<string, string?>
         {
-            ["PeerEval:Queue:ListenerEnabled"] = "false",
             ["PeerEval:RateLimit:PermitsPerMinute"] = "0",
             ["PeerEval:Reporting:MinCellSize"] = "0",
-        });
-        await app.Client(TestApp.AdminKey).PutAsync("/api/admin/services/demo", TestApp.Json("""{ "allowedOrigins": ["https://riverside.example"] }"""));
+        }, queueTriggers: false);
+        await app.Client(TestApp.AdminKey).PutAsync("/api/manage/services/demo", TestApp.Json("""{ "allowedOrigins": ["https://riverside.example"] }"""));
 
         var genuine = Enumerable.Range(0, 20).Select(i => Hope($"genuine-{i % 7}", i % 3 == 0 ? "followup" : "baseline", $"2026-03-{i + 1:D2}", Uniform(1 + i % 5))).ToList();
         var cases = Cases().ToList();
@@ -201,8 +200,10 @@ public sealed class HostileInputTests(ITestOutputHelper output)
             var status = (int)response.StatusCode;
             var media = response.Content.Headers.ContentType?.MediaType;
             // Kestrel refuses some requests itself (headers too large, oversized bodies, a NUL in the path)
-            // before any middleware runs, answering with an empty body.
-            var fromServer = status is 400 or 413 or 431 && response.Content.Headers.ContentLength == 0;
+            // before any middleware runs, and the Functions host answers a path no function's route
+            // matches with its own 404: both with an empty body.
+            var fromServer = status is 400 or 404 or 413 or 431 && response.Content.Headers.ContentLength == 0
+                && (status != 404 || !FunctionCatalog.HttpFunctions.Any(f => RouteMatches(f, response.RequestMessage!)));
             if (status is < 400 or >= 500)
                 failures.Add($"{hostile.Name}: {status}");
             else if (media != "application/problem+json" && !fromServer)
@@ -223,7 +224,11 @@ public sealed class HostileInputTests(ITestOutputHelper output)
         }
         var report = await AggregationTests.ReportTextAsync(app);
         Assert.Equal(20, JsonDocument.Parse(report).RootElement.GetProperty("total").GetProperty("submissions").GetInt32());
-        await app.Client(TestApp.AdminKey).PostAsync("/api/admin/services/demo/rebuild", null);
+        await app.Client(TestApp.AdminKey).PostAsync("/api/manage/services/demo/rebuild", null);
         Assert.Equal(report, await AggregationTests.ReportTextAsync(app));
     }
+
+    private static bool RouteMatches(HttpFunction function, HttpRequestMessage request) =>
+        function.Methods.Contains(request.Method.Method) && System.Text.RegularExpressions.Regex.IsMatch(request.RequestUri!.AbsolutePath, "^" + System.Text.RegularExpressions.Regex.Replace(function.Path, "{[^}]+}", "[^/]+") + "/?$",
+            System.Text.RegularExpressions.RegexOptions.IgnoreCase);
 }

@@ -15,10 +15,9 @@ public sealed class ReliabilityTests
     [Fact]
     public async Task When_storage_is_down_a_submission_gets_503_with_retry_after_and_nothing_half_stored()
     {
-        var faults = new FaultInjector();
-        await using var app = await TestApp.StartAsync(NoSuppression, faults.Install);
+        await using var app = await TestApp.StartAsync(NoSuppression, faults: true);
         var submissions = app.Names.Submissions;
-        faults.FailBefore = m => FaultInjector.IsWriteTo(m, submissions);
+        app.Faults!.FailBefore = r => r.IsWriteTo(submissions);
 
         var body = Hope("fault-1", "baseline", "2026-03-01", Uniform(3));
         var response = await app.SubmitAsync(body);
@@ -27,7 +26,7 @@ public sealed class ReliabilityTests
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
         Assert.Empty(await app.Table(submissions).QueryAsync<TableEntity>().ToListAsync());
 
-        faults.FailBefore = _ => false;
+        app.Faults!.FailBefore = _ => false;
         Assert.Equal(HttpStatusCode.Accepted, (await app.SubmitAsync(body)).StatusCode);
         await app.WaitForStatusAsync([(string)body["submissionId"]!]);
     }
@@ -35,14 +34,13 @@ public sealed class ReliabilityTests
     [Fact]
     public async Task A_submission_stored_but_not_queued_is_healed_by_the_clients_retry()
     {
-        var faults = new FaultInjector();
-        await using var app = await TestApp.StartAsync(NoSuppression, faults.Install);
-        var queuePath = "/" + app.Names.SubmissionQueue + "/messages";
-        faults.FailBefore = m => m.Request.Method == Azure.Core.RequestMethod.Post && m.Request.Uri.Path.EndsWith(queuePath, StringComparison.Ordinal);
+        await using var app = await TestApp.StartAsync(NoSuppression, faults: true);
+        var queue = app.Names.SubmissionQueue;
+        app.Faults!.FailBefore = r => r.IsSendTo(queue);
 
         var body = Hope("fault-2", "baseline", "2026-03-01", Uniform(4));
         Assert.Equal(HttpStatusCode.ServiceUnavailable, (await app.SubmitAsync(body)).StatusCode);
-        faults.FailBefore = _ => false;
+        app.Faults!.FailBefore = _ => false;
         Assert.Equal(HttpStatusCode.Accepted, (await app.SubmitAsync(body)).StatusCode); // same id, same body
         await app.WaitForStatusAsync([(string)body["submissionId"]!]);
         var cell = (await app.ReportAsync("2026-03", "2026-03")).GetProperty("total").GetProperty("instruments").GetProperty("hope-core").GetProperty("occasions").GetProperty("baseline");
@@ -64,7 +62,7 @@ public sealed class ReliabilityTests
         await app.WaitForStatusAsync(bodies.Select(b => (string)b["submissionId"]!));
 
         var admin = app.Client(TestApp.AdminKey);
-        var erased = await (await admin.PostAsJsonAsync("/api/admin/services/demo/erasures", new { participantRef = "erase-me" })).Content.ReadFromJsonAsync<JsonElement>();
+        var erased = await (await admin.PostAsJsonAsync("/api/manage/services/demo/erasures", new { participantRef = "erase-me" })).Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal(2, erased.GetProperty("erasedSubmissions").GetInt32());
 
         var report = await app.ReportAsync("2026-03", "2026-04");
@@ -80,9 +78,9 @@ public sealed class ReliabilityTests
 
         // The report equals a rebuild, and the audit says what happened and by whom, not to whom.
         var before = JsonSerializer.Serialize(report.GetProperty("total"));
-        await admin.PostAsync("/api/admin/services/demo/rebuild", null);
+        await admin.PostAsync("/api/manage/services/demo/rebuild", null);
         Assert.Equal(before, JsonSerializer.Serialize((await app.ReportAsync("2026-03", "2026-04")).GetProperty("total")));
-        var audit = Assert.Single((await admin.GetFromJsonAsync<JsonElement>("/api/admin/services/demo/audit")).EnumerateArray());
+        var audit = Assert.Single((await admin.GetFromJsonAsync<JsonElement>("/api/manage/services/demo/audit")).EnumerateArray());
         Assert.Equal("erase-participant", audit.GetProperty("action").GetString());
         Assert.Equal(2, audit.GetProperty("submissions").GetInt32());
         Assert.DoesNotContain("erase-me", audit.GetRawText());
@@ -91,7 +89,7 @@ public sealed class ReliabilityTests
     [Fact]
     public async Task A_caller_over_its_rate_gets_429_with_retry_after_and_other_callers_are_unaffected()
     {
-        await using var app = await TestApp.StartAsync(new Dictionary<string, string?> { ["PeerEval:RateLimit:PermitsPerMinute"] = "5", ["PeerEval:Queue:ListenerEnabled"] = "false" });
+        await using var app = await TestApp.StartAsync(new Dictionary<string, string?> { ["PeerEval:RateLimit:PermitsPerMinute"] = "5" }, queueTriggers: false);
         var reporter = app.Client(TestApp.ReportKey);
         var statuses = new List<HttpStatusCode>();
         for (var i = 0; i < 7; i++)
@@ -102,7 +100,7 @@ public sealed class ReliabilityTests
         Assert.True(limited.Headers.RetryAfter!.Delta > TimeSpan.Zero);
         Assert.Equal("application/problem+json", limited.Content.Headers.ContentType!.MediaType);
 
-        Assert.Equal(HttpStatusCode.OK, (await app.Client(TestApp.AdminKey).GetAsync("/api/admin/poison")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await app.Client(TestApp.AdminKey).GetAsync("/api/manage/poison")).StatusCode);
         var form = app.Client();
         form.DefaultRequestHeaders.Add("Origin", "https://one.example");
         for (var i = 0; i < 5; i++)
@@ -113,15 +111,7 @@ public sealed class ReliabilityTests
     [Fact]
     public async Task Logs_never_hold_a_raw_participant_reference_a_key_or_the_deployment_secret()
     {
-        var logs = new CapturedLogs();
-        var faults = new FaultInjector();
-        await using var app = await TestApp.StartAsync(
-            new Dictionary<string, string?>(NoSuppression) { ["Logging:LogLevel:Default"] = "Trace" },
-            b =>
-            {
-                b.Logging.AddProvider(logs);
-                faults.Install(b);
-            });
+        await using var app = await TestApp.StartAsync(new Dictionary<string, string?>(NoSuppression) { ["Logging:LogLevel:Default"] = "Trace" }, faults: true);
         const string secretRef = "Jane-Doe-NHS-943-476-5919";
         var ok = Hope(secretRef, "baseline", "2026-03-01", Uniform(3));
         Assert.Equal(HttpStatusCode.Accepted, (await app.SubmitAsync(ok)).StatusCode);
@@ -130,22 +120,36 @@ public sealed class ReliabilityTests
         Assert.Equal(HttpStatusCode.Unauthorized, (await app.SubmitAsync(ok, key: "pe_forged-secret-key-value")).StatusCode);
 
         var reports = app.Names.Reports;
-        faults.FailBefore = m => FaultInjector.IsWriteTo(m, reports);
+        app.Faults!.FailBefore = r => r.IsWriteTo(reports);
         var failing = Hope(secretRef, "followup", "2026-04-01", Uniform(4));
         Assert.Equal(HttpStatusCode.Accepted, (await app.SubmitAsync(failing)).StatusCode);
         await app.WaitForStatusAsync([(string)failing["submissionId"]!], "rejected");
 
-        Assert.NotEmpty(logs.Lines);
-        Assert.Contains(logs.Lines, l => l.Contains("poisoned", StringComparison.Ordinal));
+        Assert.NotEmpty(app.Logs);
+        Assert.Contains(app.Logs, l => l.Contains("poisoned", StringComparison.Ordinal));
         foreach (var secret in new[] { secretRef, "NHS-943", TestApp.SubmitKey, TestApp.AdminKey, "pe_forged-secret-key-value", "test-participant-key-0123456789" })
-            Assert.DoesNotContain(logs.Lines, l => l.Contains(secret, StringComparison.Ordinal));
+            Assert.DoesNotContain(app.Logs, l => l.Contains(secret, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_function_that_throws_answers_a_problem_500_not_the_empty_200_the_worker_would_give_the_host()
+    {
+        await using var app = await TestApp.StartAsync(NoSuppression, queueTriggers: false);
+        // A stored instrument definition that no longer reads: the catalog throws a JsonException.
+        await app.Table(app.Names.Instruments).AddEntityAsync(new TableEntity("instrument", "broken") { ["Definition"] = "{ not json" });
+
+        var response = await app.Client().GetAsync("/api/instruments");
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+        Assert.Equal("Unexpected error", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("title").GetString());
+        Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
     }
 
     [Fact]
     public async Task Every_response_carries_the_security_headers()
     {
-        await using var app = await TestApp.StartAsync(new Dictionary<string, string?> { ["PeerEval:Queue:ListenerEnabled"] = "false" });
-        foreach (var (path, key) in new[] { ("/api/health", null), ("/api/instruments", null), ("/api/nothing-here", null), ("/api/reports/demo", (string?)null), ("/api/reports/demo", TestApp.SubmitKey) })
+        await using var app = await TestApp.StartAsync(queueTriggers: false);
+        foreach (var (path, key) in new[] { ("/api/health", null), ("/api/instruments", null), ("/api/reports/demo", (string?)null), ("/api/reports/demo", TestApp.SubmitKey) })
         {
             var response = await app.Client(key).GetAsync(path);
             Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());

@@ -1,0 +1,141 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using PeerEval.Domain;
+using PeerEval.Functions.Aggregation;
+using PeerEval.Functions.Auth;
+using PeerEval.Functions.Hosting;
+using PeerEval.Functions.Services;
+
+namespace PeerEval.Functions.Admin;
+
+public sealed record ServiceRequest(string? Name, IReadOnlyList<string>? AllowedOrigins);
+
+public sealed record KeyRequest(KeyRole Role, IReadOnlyList<string> Services);
+
+public sealed record ErasureRequest(string ParticipantRef);
+
+public sealed record IssuedKey(string KeyId, string Key, KeyRole Role, IReadOnlyList<string> Services);
+
+/// <summary>
+/// What an admin key may do. The routes live under `manage/`: the Functions host reserves every
+/// function route that starts with `admin` for its own management API.
+/// </summary>
+[Authorize(Policy = KeyPolicies.Admin)]
+public sealed class AdminFunctions(ServiceDirectory services, ApiKeyStore keys, Rebuilder rebuilder, Erasure erasure, PoisonMessages poison, Storage.Storage storage)
+{
+    [Function("PutService")]
+    [ProducesResponseType<ServiceDefinition>(200)]
+    [ProducesResponseType(400)]
+    public async Task<IResult> PutServiceAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "manage/services/{serviceId}")] HttpRequest request, string serviceId)
+    {
+        var ct = request.HttpContext.RequestAborted;
+        var (body, error) = await JsonBody.ReadAsync<ServiceRequest>(request, ct);
+        if (error is not null)
+            return error;
+        var errors = new ErrorBag();
+        var origins = body!.AllowedOrigins ?? [];
+        for (var i = 0; i < origins.Count; i++)
+            if (!Uri.TryCreate(origins[i], UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http")
+                || uri.GetLeftPart(UriPartial.Authority) != origins[i])
+                errors.Add($"allowedOrigins[{i}]", "Give an origin: scheme, host and port only, like https://example.org.");
+        if (body.Name is { Length: > 200 })
+            errors.Add("name", "At most 200 characters.");
+        if (!errors.IsEmpty)
+            return ApiConventions.ValidationProblem(errors);
+
+        var definition = new ServiceDefinition(serviceId, body.Name ?? serviceId, origins);
+        await services.SaveAsync(definition, ct);
+        return TypedResults.Ok(definition);
+    }
+
+    [Function("GetService")]
+    [ProducesResponseType<ServiceDefinition>(200)]
+    [ProducesResponseType(404)]
+    public async Task<IResult> GetServiceAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "manage/services/{serviceId}")] HttpRequest request, string serviceId) =>
+        await services.FindAsync(serviceId, request.HttpContext.RequestAborted) is { } service
+            ? TypedResults.Ok(service)
+            : TypedResults.Problem(statusCode: 404, title: "No such service.");
+
+    [Function("RebuildReports")]
+    [ProducesResponseType<RebuildSummary>(200)]
+    public async Task<IResult> RebuildAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "manage/services/{serviceId}/rebuild")] HttpRequest request, string serviceId) =>
+        TypedResults.Ok(await rebuilder.RebuildAsync(serviceId, request.HttpContext.RequestAborted));
+
+    [Function("EraseParticipant")]
+    [Consumes("application/json")]
+    [ProducesResponseType<ErasureResult>(200)]
+    [ProducesResponseType(400)]
+    public async Task<IResult> EraseAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "manage/services/{serviceId}/erasures")] HttpRequest request, string serviceId)
+    {
+        var ct = request.HttpContext.RequestAborted;
+        var (body, error) = await JsonBody.ReadAsync<ErasureRequest>(request, ct);
+        if (error is not null)
+            return error;
+        if (string.IsNullOrWhiteSpace(body!.ParticipantRef) || body.ParticipantRef.Length > PeerEval.Domain.Submissions.SubmissionParser.MaxParticipantRefLength)
+        {
+            var errors = new ErrorBag();
+            errors.Add("participantRef", "Required, at most 200 characters.");
+            return ApiConventions.ValidationProblem(errors);
+        }
+        return TypedResults.Ok(await erasure.EraseAsync(serviceId, body.ParticipantRef, request.HttpContext.User.ApiKey()!.KeyId, ct));
+    }
+
+    [Function("AuditLog")]
+    [ProducesResponseType(200)]
+    public async Task<IResult> AuditAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "manage/services/{serviceId}/audit")] HttpRequest request, string serviceId) =>
+        TypedResults.Ok(await storage.AuditLog.QueryAsync<Azure.Data.Tables.TableEntity>(e => e.PartitionKey == serviceId, maxPerPage: 100, cancellationToken: request.HttpContext.RequestAborted)
+            .Take(100)
+            .Select(e => new { id = e.RowKey, action = e.GetString("Action"), submissions = e.GetInt32("Submissions"), requestedBy = e.GetString("RequestedBy"), at = e.GetDateTimeOffset("At") })
+            .ToListAsync(request.HttpContext.RequestAborted));
+
+    [Function("IssueKey")]
+    [Consumes("application/json")]
+    [ProducesResponseType<IssuedKey>(201)]
+    [ProducesResponseType(400)]
+    public async Task<IResult> IssueKeyAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "manage/keys")] HttpRequest request)
+    {
+        var ct = request.HttpContext.RequestAborted;
+        var (body, error) = await JsonBody.ReadAsync<KeyRequest>(request, ct);
+        if (error is not null)
+            return error;
+        var errors = new ErrorBag();
+        var scope = body!.Services ?? [];
+        if (body.Role == KeyRole.Submit && (scope.Count != 1 || scope[0] == ApiKey.AllServices))
+            errors.Add("services", "A submit key is bound to exactly one service.");
+        if (body.Role == KeyRole.Report && scope.Count == 0)
+            errors.Add("services", "List the services this key may read, or \"*\" for all.");
+        for (var i = 0; i < scope.Count; i++)
+            if (scope[i] != ApiKey.AllServices && !Routes.ServiceId().IsMatch(scope[i]))
+                errors.Add($"services[{i}]", "Not a service id.");
+        if (!errors.IsEmpty)
+            return ApiConventions.ValidationProblem(errors);
+
+        var (key, secret) = await keys.IssueAsync(body.Role, body.Role == KeyRole.Admin ? [] : scope, ct);
+        return TypedResults.Created($"/api/manage/keys/{key.KeyId}", new IssuedKey(key.KeyId, secret, key.Role, key.Services));
+    }
+
+    [Function("RevokeKey")]
+    [ProducesResponseType(204)]
+    [ProducesResponseType(404)]
+    public async Task<IResult> RevokeKeyAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "manage/keys/{keyId}")] HttpRequest request, string keyId) =>
+        await keys.RevokeAsync(keyId, request.HttpContext.RequestAborted)
+            ? TypedResults.NoContent()
+            : TypedResults.Problem(statusCode: 404, title: "No such key.");
+
+    [Function("ListPoisonMessages")]
+    [ProducesResponseType<IReadOnlyList<PoisonRecord>>(200)]
+    public async Task<IResult> ListPoisonAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "manage/poison")] HttpRequest request) =>
+        TypedResults.Ok(await poison.ListAsync(request.HttpContext.RequestAborted));
+
+    [Function("ReplayPoisonMessages")]
+    [ProducesResponseType(200)]
+    public async Task<IResult> ReplayPoisonAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "manage/poison/replay")] HttpRequest request) =>
+        TypedResults.Ok(new { replayed = await poison.ReplayAsync(request.HttpContext.RequestAborted) });
+}

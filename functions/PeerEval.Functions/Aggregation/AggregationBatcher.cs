@@ -1,0 +1,66 @@
+namespace PeerEval.Functions.Aggregation;
+
+/// <summary>
+/// The host invokes the queue function once per message, but delivers a whole batch at once. Messages
+/// that arrive together are folded together, so a batch still costs one ledger write per participant
+/// and one transaction per report month, as if the function took the batch itself.
+/// </summary>
+public sealed class AggregationBatcher(Aggregator aggregator)
+{
+    /// <summary>Folds in flight at once: one can read while another writes.</summary>
+    private const int MaxConcurrentFolds = 2;
+
+    /// <summary>Long enough for the rest of a delivered batch to arrive, short beside a fold's storage round trips.</summary>
+    private static readonly TimeSpan Gather = TimeSpan.FromMilliseconds(2);
+
+    private const int MaxBatch = 64;
+
+    private readonly Lock _gate = new();
+    private readonly List<(string Text, TaskCompletionSource<MessageResult> Done)> _pending = [];
+    private int _folding;
+
+    public Task<MessageResult> ProcessAsync(string messageText)
+    {
+        var done = new TaskCompletionSource<MessageResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_gate)
+        {
+            _pending.Add((messageText, done));
+            if (_folding >= MaxConcurrentFolds)
+                return done.Task;
+            _folding++;
+        }
+        _ = FoldPendingAsync();
+        return done.Task;
+    }
+
+    private async Task FoldPendingAsync()
+    {
+        await Task.Delay(Gather);
+        while (true)
+        {
+            List<(string Text, TaskCompletionSource<MessageResult> Done)> batch;
+            lock (_gate)
+            {
+                if (_pending.Count == 0)
+                {
+                    _folding--;
+                    return;
+                }
+                batch = _pending.Take(MaxBatch).ToList();
+                _pending.RemoveRange(0, batch.Count);
+            }
+            try
+            {
+                // Not the invocation's token: the fold serves every message in the batch.
+                var results = await aggregator.ProcessAsync(batch.Select(b => b.Text).ToList(), CancellationToken.None);
+                foreach (var (item, result) in batch.Zip(results))
+                    item.Done.SetResult(result);
+            }
+            catch (Exception e)
+            {
+                foreach (var item in batch)
+                    item.Done.SetException(e);
+            }
+        }
+    }
+}

@@ -1,0 +1,95 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Azure.Functions.Worker.Middleware;
+using Microsoft.Extensions.Options;
+using PeerEval.Functions.Forms;
+using PeerEval.Functions.Hosting;
+
+namespace PeerEval.Functions.Auth;
+
+/// <summary>The claims a bearer credential becomes: which key, its role, the services it covers, and whether it is a form's token.</summary>
+public static class KeyClaims
+{
+    public const string KeyId = "peereval:key";
+    public const string Service = "peereval:service";
+    public const string FormToken = "peereval:form";
+
+    public static ClaimsPrincipal ToPrincipal(this ApiKey key, string scheme)
+    {
+        var claims = new List<Claim> { new(KeyId, key.KeyId), new(ClaimTypes.Role, key.Role.ToString()) };
+        claims.AddRange(key.Services.Select(s => new Claim(Service, s)));
+        if (key.IsFormToken)
+            claims.Add(new Claim(FormToken, "true"));
+        return new ClaimsPrincipal(new ClaimsIdentity(claims, scheme, KeyId, ClaimTypes.Role));
+    }
+
+    /// <summary>The key behind an authenticated caller; null for an anonymous one.</summary>
+    public static ApiKey? ApiKey(this ClaimsPrincipal user) =>
+        user.FindFirstValue(KeyId) is { } keyId && Enum.TryParse<KeyRole>(user.FindFirstValue(ClaimTypes.Role), out var role)
+            ? new ApiKey(keyId, role, user.FindAll(Service).Select(c => c.Value).ToList(), Revoked: false) { IsFormToken = user.HasClaim(FormToken, "true") }
+            : null;
+}
+
+/// <summary>
+/// Turns `Authorization: Bearer …` into a caller: an API key (looked up by its hash) or a form token
+/// (checked by its signature). No header is no caller; a bad one is a failed authentication.
+/// </summary>
+public sealed class ApiKeyAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, ApiKeyStore keys, FormTokens tokens)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "ApiKey";
+    private const int MaxKeyLength = 200;
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var header = Request.Headers.Authorization;
+        if (header.Count == 0)
+            return AuthenticateResult.NoResult();
+        if (header.Count != 1 || header[0] is not { } value || !value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+            return AuthenticateResult.Fail("Expected one 'Authorization: Bearer <key>' header.");
+        var raw = value["Bearer ".Length..].Trim();
+        if (raw.Length is 0 or > MaxKeyLength)
+            return AuthenticateResult.Fail("Malformed key.");
+        var key = raw.StartsWith(FormTokens.Prefix, StringComparison.Ordinal)
+            ? tokens.Validate(raw)
+            : await keys.FindAsync(raw, Context.RequestAborted) is { Revoked: false } stored ? stored : null;
+        return key is null
+            ? AuthenticateResult.Fail("Unknown, revoked or expired key.")
+            : AuthenticateResult.Success(new AuthenticationTicket(key.ToPrincipal(SchemeName), SchemeName));
+    }
+}
+
+public static class KeyAuthentication
+{
+    public static FunctionsApplicationBuilder AddApiKeys(this FunctionsApplicationBuilder builder)
+    {
+        builder.Services.AddMemoryCache();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddOptions<ApiKeyOptions>().BindConfiguration("PeerEval:Auth").ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<ApiKeyStore>();
+        builder.Services.AddSingleton<FormTokens>();
+        builder.Services.AddSingleton<Services.ServiceDirectory>();
+        builder.Services.AddStartupTask<BootstrapAdminKey>();
+        if (builder.Environment.IsDevelopment())
+            builder.Services.AddStartupTask<DevKeySeeder>();
+        builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        builder.UseMiddleware<KeyAuthenticationMiddleware>();
+        return builder;
+    }
+}
+
+/// <summary>Authenticates every HTTP invocation up front, so the rate limiter can count by caller before anything is authorized.</summary>
+internal sealed class KeyAuthenticationMiddleware : IFunctionsWorkerMiddleware
+{
+    public async Task Invoke(FunctionContext context, FunctionExecutionDelegate next)
+    {
+        if (context.GetHttpContext() is { } http && await http.AuthenticateAsync(ApiKeyAuthenticationHandler.SchemeName) is { Succeeded: true } result)
+            http.User = result.Principal;
+        await next(context);
+    }
+}

@@ -1,0 +1,67 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using PeerEval.Domain.Submissions;
+using PeerEval.Functions.Auth;
+using PeerEval.Functions.Hosting;
+
+namespace PeerEval.Functions.Submissions;
+
+public static class SubmissionsModule
+{
+    public static IHostApplicationBuilder AddSubmissions(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ParticipantKeyOptions>().BindConfiguration("PeerEval").ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<ParticipantHasher>();
+        builder.Services.AddSingleton<SubmissionStore>();
+        builder.Services.AddSingleton<SubmissionIntake>();
+        return builder;
+    }
+}
+
+public sealed class SubmissionFunctions(SubmissionIntake intake, SubmissionStore store)
+{
+    /// <summary>Takes one submission (OPTIONS is the browsers' preflight, answered by the origin policy).</summary>
+    [Function("SubmitSubmission")]
+    [Authorize(Policy = KeyPolicies.Submit)]
+    [Consumes("application/json")]
+    [ProducesResponseType<SubmissionReceipt>(202)]
+    [ProducesResponseType(400)]
+    [ProducesResponseType(409)]
+    [ProducesResponseType(413)]
+    [ProducesResponseType(415)]
+    public async Task<IResult> SubmitAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", "options", Route = "services/{serviceId}/submissions")] HttpRequest request, string serviceId)
+    {
+        var ct = request.HttpContext.RequestAborted;
+        var (document, _, error) = await JsonBody.ReadAsync(request, ct);
+        if (error is not null)
+            return error;
+        using (document)
+        {
+            var (submission, errors, outcome) = await intake.AcceptAsync(serviceId, document!.RootElement, ct);
+            if (submission is null)
+                return ApiConventions.ValidationProblem(errors);
+            if (outcome == AcceptOutcome.Conflict)
+                return TypedResults.Problem(statusCode: 409, title: "This submissionId was already used for a different submission.",
+                    detail: "Generate a new submissionId for each new submission; reuse one only to retry the very same body.");
+            return TypedResults.Accepted($"/api/services/{serviceId}/submissions/{submission.SubmissionId}",
+                new SubmissionReceipt(submission.SubmissionId, SubmissionStatus.Queued));
+        }
+    }
+
+    [Function("GetSubmissionStatus")]
+    [Authorize(Policy = KeyPolicies.SubmitOrAdmin)]
+    [ProducesResponseType<SubmissionReceipt>(200)]
+    [ProducesResponseType(404)]
+    public async Task<IResult> StatusAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "services/{serviceId}/submissions/{submissionId}")] HttpRequest request,
+        string serviceId, string submissionId)
+    {
+        if (!SubmissionParser.SubmissionIdPattern().IsMatch(submissionId)
+            || await store.FindAsync(serviceId, submissionId, request.HttpContext.RequestAborted) is not { } entity
+            || entity.GetString("Status") == SubmissionStatus.Erased)
+            return TypedResults.Problem(statusCode: 404, title: "No such submission for this service.");
+        return TypedResults.Ok(new SubmissionReceipt(submissionId, entity.GetString("Status"), entity.GetString("Reason") is { Length: > 0 } reason ? reason : null));
+    }
+}
