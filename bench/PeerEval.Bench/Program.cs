@@ -12,6 +12,7 @@ using PeerEval.Domain.Aggregation;
 using PeerEval.Domain.Submissions;
 using PeerEval.Functions.Storage;
 using PeerEval.Testing;
+using PeerEval.Contracts;
 
 // `npm run bench`: starts its own Azurite, runs every measure against its same-run baseline,
 // prints the table and writes bench/results/latest.md and a dated JSON file.

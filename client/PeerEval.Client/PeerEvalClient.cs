@@ -4,9 +4,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using PeerEval.Domain;
-using PeerEval.Domain.Reports;
-using PeerEval.Domain.Submissions;
+using PeerEval.Contracts;
 
 namespace PeerEval.Client;
 
@@ -24,7 +22,7 @@ public sealed class PeerEvalProblemException(HttpStatusCode status, string? titl
 /// <summary>A typed client for the PeerEval API; register it with <c>AddPeerEvalClient</c>.</summary>
 public sealed class PeerEvalClient(HttpClient http)
 {
-    private static readonly JsonSerializerOptions Json = DomainJson.Options;
+    private static readonly JsonSerializerOptions Json = ContractJson.Options;
 
     public async Task<SubmissionReceipt> SubmitAsync(string serviceId, SubmissionBody body, CancellationToken cancellationToken = default)
     {

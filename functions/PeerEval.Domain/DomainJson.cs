@@ -1,21 +1,10 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using PeerEval.Contracts;
 
 namespace PeerEval.Domain;
 
-/// <summary>The one JSON shape for everything the domain hands to storage or the wire: camelCase, enums as names.</summary>
+/// <summary>What the domain hands to storage is written in the contract's JSON shape, so one set of conventions holds everywhere.</summary>
 public static class DomainJson
 {
-    public static JsonSerializerOptions Options { get; } = Create();
-
-    public static JsonSerializerOptions Create()
-    {
-        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
-        {
-            DefaultIgnoreCondition = JsonIgnoreCondition.Never,
-        };
-        // Names only: a number would slip an undefined value (a role of 7) past every check.
-        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false));
-        return options;
-    }
+    public static JsonSerializerOptions Options { get; } = ContractJson.Create();
 }

@@ -1,6 +1,7 @@
 using PeerEval.Domain.Aggregation;
 using PeerEval.Domain.Reports;
 using static PeerEval.Domain.Tests.ReportFixture;
+using PeerEval.Contracts;
 
 namespace PeerEval.Domain.Tests;
 

@@ -129,4 +129,30 @@ public sealed class AccessTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.True((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("services", out _));
     }
+
+    [Fact]
+    public async Task A_revoked_bootstrap_admin_key_stays_revoked_when_the_worker_restarts()
+    {
+        const string bootstrap = "pe_bootstrap-admin-key-for-this-test";
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(bootstrap)));
+        await using var app = await TestApp.StartAsync(new Dictionary<string, string?> { ["PeerEval:Auth:BootstrapAdminKeySha256"] = hash }, queueTriggers: false);
+        var admin = app.Client(bootstrap);
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/api/manage/poison")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/api/manage/keys/{hash[..12]}")).StatusCode);
+
+        await app.Host.RestartWorkerAsync(); // the bootstrap runs again at every start
+        Assert.Equal(HttpStatusCode.Unauthorized, (await admin.GetAsync("/api/manage/poison")).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("PeerEval__ParticipantKey", "dev-only-participant-key-not-secret")]
+    [InlineData("PeerEval__Auth__DevKeys__0__Key", "dev-admin")]
+    public async Task Outside_development_the_app_refuses_to_start_with_a_published_development_secret(string setting, string value)
+    {
+        var azurite = await Azurite.InstanceAsync();
+        var settings = new Dictionary<string, string> { [setting] = value, ["PeerEval__Auth__DevKeys__0__Role"] = "Admin" };
+        var prefix = "t" + Guid.NewGuid().ToString("n")[..12];
+        var start = AppProcess.StartAsync(azurite.ConnectionString, prefix, queueTriggers: false, settings: settings);
+        await Assert.ThrowsAnyAsync<Exception>(() => start);
+    }
 }

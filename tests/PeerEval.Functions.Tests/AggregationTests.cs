@@ -130,8 +130,12 @@ public sealed class AggregationTests
         Assert.Equal(HttpStatusCode.Accepted, (await app.SubmitAsync(body)).StatusCode);
         await app.WaitForStatusAsync([id], "rejected");
 
+        // The reason is recorded on the last try; the host moves the message once that try has failed.
         var poison = app.Queue(app.Names.PoisonQueue);
-        var poisoned = (await poison.PeekMessagesAsync(10)).Value;
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        Azure.Storage.Queues.Models.PeekedMessage[] poisoned;
+        while ((poisoned = (await poison.PeekMessagesAsync(10)).Value).Length == 0 && DateTime.UtcNow < deadline)
+            await Task.Delay(50);
         Assert.Single(poisoned);
         Assert.Contains(id, poisoned[0].MessageText);
         var admin = app.Client(TestApp.AdminKey);

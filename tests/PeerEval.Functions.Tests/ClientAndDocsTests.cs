@@ -6,6 +6,7 @@ using PeerEval.Client;
 using PeerEval.Domain.Submissions;
 using PeerEval.Functions.Tests.Infrastructure;
 using PeerEval.Testing;
+using PeerEval.Contracts;
 
 namespace PeerEval.Functions.Tests;
 
@@ -60,6 +61,14 @@ public sealed class ClientAndDocsTests : IAsyncLifetime
         Assert.Contains("responses[0].answers.h1", problem.Errors.Keys);
         var forbidden = await Assert.ThrowsAsync<PeerEvalProblemException>(() => ClientFor(TestApp.SubmitKey).SubmitAsync("other", body));
         Assert.Equal(HttpStatusCode.Forbidden, forbidden.Status);
+    }
+
+    [Fact]
+    public void The_client_carries_the_contract_and_none_of_the_domain()
+    {
+        var references = typeof(PeerEvalClient).Assembly.GetReferencedAssemblies().Select(a => a.Name).ToList();
+        Assert.Contains("PeerEval.Contracts", references);
+        Assert.DoesNotContain("PeerEval.Domain", references);
     }
 
     [Fact]

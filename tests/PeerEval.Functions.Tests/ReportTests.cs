@@ -94,11 +94,22 @@ public sealed class ReportTests
     [InlineData("from=2026-01&to=26-02", "to")]
     [InlineData("from=2026-05&to=2026-01", "from")]
     [InlineData("from=2000-01&to=2026-01", "to")]
+    [InlineData("from=9989-12&to=9999-12", "to")] // 121 months, one too many, at the end of the calendar
+    [InlineData("from=9990-01", "from")] // after the default 'to', this month
     public async Task A_bad_range_is_refused_naming_the_parameter(string query, string field)
     {
         await using var app = await TestApp.StartAsync(queueTriggers: false);
         var response = await app.Client(TestApp.ReportKey).GetAsync($"/api/reports/demo?{query}");
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.True((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty(field, out _));
+    }
+
+    [Fact]
+    public async Task A_range_that_ends_at_the_last_month_there_is_is_served_not_a_500()
+    {
+        await using var app = await TestApp.StartAsync(queueTriggers: false);
+        var report = await app.Client(TestApp.ReportKey).GetFromJsonAsync<JsonElement>("/api/reports/demo?from=9990-01&to=9999-12");
+        Assert.Equal(120, report.GetProperty("periods").GetArrayLength());
+        Assert.Equal("9999-12", report.GetProperty("periods")[119].GetProperty("period").GetString());
     }
 }

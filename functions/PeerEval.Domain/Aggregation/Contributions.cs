@@ -1,4 +1,5 @@
 using PeerEval.Domain.Submissions;
+using PeerEval.Contracts;
 
 namespace PeerEval.Domain.Aggregation;
 

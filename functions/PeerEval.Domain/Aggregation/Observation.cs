@@ -54,6 +54,10 @@ public static class Period
     public static IEnumerable<string> Range(DateOnly from, DateOnly to)
     {
         for (var month = from; month <= to; month = month.AddMonths(1))
+        {
             yield return Of(month);
+            if (month == to)
+                yield break; // before AddMonths: after 9999-12 there is no month to move to
+        }
     }
 }

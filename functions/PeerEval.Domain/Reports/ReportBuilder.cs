@@ -1,5 +1,6 @@
 using PeerEval.Domain.Aggregation;
 using PeerEval.Domain.Statistics;
+using PeerEval.Contracts;
 
 namespace PeerEval.Domain.Reports;
 

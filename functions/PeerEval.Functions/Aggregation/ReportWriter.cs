@@ -4,6 +4,7 @@ using Azure.Data.Tables;
 using PeerEval.Domain;
 using PeerEval.Domain.Aggregation;
 using PeerEval.Functions.Storage;
+using PeerEval.Contracts;
 
 namespace PeerEval.Functions.Aggregation;
 

@@ -1,3 +1,4 @@
+using Azure;
 using System.ComponentModel.DataAnnotations;
 using System.Security.Cryptography;
 using System.Text;
@@ -76,13 +77,31 @@ public sealed class ApiKeyStore(Storage.Storage storage, IMemoryCache cache, IOp
         return (key, secret);
     }
 
-    public Task<ApiKey> StoreAsync(string secret, KeyRole role, IReadOnlyList<string> services, CancellationToken cancellationToken) =>
-        StoreHashAsync(Hash(secret), role, services, cancellationToken);
+    public async Task<ApiKey> StoreAsync(string secret, KeyRole role, IReadOnlyList<string> services, CancellationToken cancellationToken)
+    {
+        var entity = NewEntity(Hash(secret), role, services);
+        await storage.Keys.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken);
+        cache.Remove(entity.RowKey);
+        return ToKey(entity);
+    }
 
-    public async Task<ApiKey> StoreHashAsync(string hash, KeyRole role, IReadOnlyList<string> services, CancellationToken cancellationToken)
+    /// <summary>Stores the key only if no key with this hash exists, so a revoked key is never brought back.</summary>
+    public async Task AddHashIfMissingAsync(string hash, KeyRole role, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await storage.Keys.AddEntityAsync(NewEntity(hash, role, []), cancellationToken);
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            // There already, revoked or not: left as it is.
+        }
+    }
+
+    private TableEntity NewEntity(string hash, KeyRole role, IReadOnlyList<string> services)
     {
         hash = hash.ToLowerInvariant();
-        var entity = new TableEntity(Partition, hash)
+        return new TableEntity(Partition, hash)
         {
             ["KeyId"] = KeyIdOf(hash),
             ["Role"] = role.ToString(),
@@ -90,9 +109,6 @@ public sealed class ApiKeyStore(Storage.Storage storage, IMemoryCache cache, IOp
             ["Revoked"] = false,
             ["IssuedAt"] = clock.GetUtcNow(),
         };
-        await storage.Keys.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken);
-        cache.Remove(hash);
-        return ToKey(entity);
     }
 
     /// <summary>Revokes by key id; answers false when no such key exists.</summary>
@@ -130,10 +146,10 @@ internal sealed class BootstrapAdminKey(ApiKeyStore keys, IOptions<ApiKeyOptions
 {
     public async Task RunAsync(CancellationToken cancellationToken)
     {
+        // Only when missing: every start must not re-enable a bootstrap key an admin has revoked.
         if (options.Value.BootstrapAdminKeySha256 is { Length: 64 } hash)
-            await keys.StoreHashAsync(hash, KeyRole.Admin, [], cancellationToken);
+            await keys.AddHashIfMissingAsync(hash, KeyRole.Admin, cancellationToken);
     }
-
 }
 
 internal sealed class DevKeySeeder(ApiKeyStore keys, Services.ServiceDirectory services, IOptions<ApiKeyOptions> options) : Hosting.IStartupTask
@@ -145,5 +161,4 @@ internal sealed class DevKeySeeder(ApiKeyStore keys, Services.ServiceDirectory s
         foreach (var service in options.Value.DevServices.Where(s => s.ServiceId.Length > 0))
             await services.SaveAsync(new Services.ServiceDefinition(service.ServiceId, service.ServiceId, service.AllowedOrigins), cancellationToken);
     }
-
 }

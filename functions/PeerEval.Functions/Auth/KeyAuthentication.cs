@@ -69,7 +69,10 @@ public static class KeyAuthentication
     {
         builder.Services.AddMemoryCache();
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddOptions<ApiKeyOptions>().BindConfiguration("PeerEval:Auth").ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<ApiKeyOptions>().BindConfiguration("PeerEval:Auth").ValidateDataAnnotations()
+            .Validate<IHostEnvironment>((options, environment) => environment.IsDevelopment() || options.DevKeys.Count == 0,
+                "PeerEval:Auth:DevKeys are for Development only; issue real keys (POST /api/manage/keys) instead.")
+            .ValidateOnStart();
         builder.Services.AddSingleton<ApiKeyStore>();
         builder.Services.AddSingleton<FormTokens>();
         builder.Services.AddSingleton<Services.ServiceDirectory>();

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using PeerEval.Domain.Reports;
+using PeerEval.Contracts;
 
 namespace PeerEval.Functions.Reports;
 

@@ -9,6 +9,7 @@ using PeerEval.Domain.Reports;
 using PeerEval.Functions.Aggregation;
 using PeerEval.Functions.Auth;
 using PeerEval.Functions.Hosting;
+using PeerEval.Contracts;
 
 namespace PeerEval.Functions.Reports;
 
@@ -48,7 +49,7 @@ public sealed class ReportFunctions(ReportWriter reports, IOptions<ReportingOpti
         var toMonth = ParseMonth(request.Query["to"], "to", thisMonth, errors);
         if (errors.IsEmpty && fromMonth > toMonth)
             errors.Add("from", "Must not be after 'to'.");
-        if (errors.IsEmpty && fromMonth.AddMonths(MaxMonths) <= toMonth)
+        if (errors.IsEmpty && MonthsBetween(fromMonth, toMonth) >= MaxMonths)
             errors.Add("to", $"A report spans at most {MaxMonths} months.");
         if (!errors.IsEmpty)
             return ApiConventions.ValidationProblem(errors);
@@ -63,6 +64,9 @@ public sealed class ReportFunctions(ReportWriter reports, IOptions<ReportingOpti
             ? TypedResults.Text(ReportCsv.Write(report), "text/csv; charset=utf-8")
             : TypedResults.Ok(report);
     }
+
+    /// <summary>Counted, not added: adding months to 9990-01 runs past the last date there is.</summary>
+    private static int MonthsBetween(DateOnly from, DateOnly to) => (to.Year - from.Year) * 12 + to.Month - from.Month;
 
     private static DateOnly ParseMonth(string? text, string name, DateOnly fallback, ErrorBag errors)
     {

@@ -7,6 +7,9 @@ namespace PeerEval.Functions.Submissions;
 
 public sealed class ParticipantKeyOptions
 {
+    /// <summary>The value in appsettings.Development.json and local.settings.sample.json: public, so never accepted outside Development.</summary>
+    public const string PublishedDevelopmentKey = "dev-only-participant-key-not-secret";
+
     /// <summary>The per-deployment secret for participant pseudonyms. Changing it breaks the link to earlier submissions.</summary>
     [Required, MinLength(16)]
     public string ParticipantKey { get; set; } = "";

@@ -4,6 +4,7 @@ using Microsoft.Azure.Functions.Worker;
 using PeerEval.Domain.Submissions;
 using PeerEval.Functions.Auth;
 using PeerEval.Functions.Hosting;
+using PeerEval.Contracts;
 
 namespace PeerEval.Functions.Submissions;
 
@@ -11,7 +12,10 @@ public static class SubmissionsModule
 {
     public static IHostApplicationBuilder AddSubmissions(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<ParticipantKeyOptions>().BindConfiguration("PeerEval").ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<ParticipantKeyOptions>().BindConfiguration("PeerEval").ValidateDataAnnotations()
+            .Validate<IHostEnvironment>((options, environment) => environment.IsDevelopment() || options.ParticipantKey != ParticipantKeyOptions.PublishedDevelopmentKey,
+                "PeerEval:ParticipantKey is the development key published in this repository; set a secret of your own.")
+            .ValidateOnStart();
         builder.Services.AddSingleton<ParticipantHasher>();
         builder.Services.AddSingleton<SubmissionStore>();
         builder.Services.AddSingleton<SubmissionIntake>();

@@ -1,5 +1,6 @@
 using PeerEval.Testing;
 using CsCheck;
+using PeerEval.Contracts;
 
 namespace PeerEval.Functions.Tests.Infrastructure;
 

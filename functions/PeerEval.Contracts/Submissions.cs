@@ -1,9 +1,9 @@
 using System.Text.Json.Serialization;
 
-namespace PeerEval.Domain.Submissions;
+namespace PeerEval.Contracts;
 
-// The submission's wire shape, shared by the .NET client and the API description.
-// The API itself reads bodies with SubmissionParser, which reports every bad field by path.
+// The submission's wire shape, for the .NET client and the API description. The API itself reads
+// bodies with the domain's SubmissionParser, which reports every bad field by its JSON path.
 
 public sealed record InstrumentAnswers(string Instrument, IReadOnlyDictionary<string, int?> Answers);
 

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace PeerEval.Domain.Reports;
+namespace PeerEval.Contracts;
 
 public sealed record Cell(
     long N, double? Mean, double? Sd, double? Median, double? Q1, double? Q3, double? Min, double? Max, bool Suppressed);
