@@ -87,11 +87,11 @@ public static class KeyAuthentication
 }
 
 /// <summary>Authenticates every HTTP invocation up front, so the rate limiter can count by caller before anything is authorized.</summary>
-internal sealed class KeyAuthenticationMiddleware : IFunctionsWorkerMiddleware
+internal sealed class KeyAuthenticationMiddleware : HttpMiddleware
 {
-    public async Task Invoke(FunctionContext context, FunctionExecutionDelegate next)
+    protected override async Task InvokeAsync(FunctionContext context, HttpContext http, FunctionExecutionDelegate next)
     {
-        if (context.GetHttpContext() is { } http && await http.AuthenticateAsync(ApiKeyAuthenticationHandler.SchemeName) is { Succeeded: true } result)
+        if (await http.AuthenticateAsync(ApiKeyAuthenticationHandler.SchemeName) is { Succeeded: true } result)
             http.User = result.Principal;
         await next(context);
     }

@@ -55,15 +55,10 @@ internal sealed class ServiceScopeHandler : IAuthorizationHandler
 /// Applies the policy a function's [Authorize] names to every invocation of it: 401 without a valid key,
 /// 403 with a key of the wrong role or service. Functions without [Authorize] are public.
 /// </summary>
-internal sealed class KeyAuthorizationMiddleware(IAuthorizationService authorization) : IFunctionsWorkerMiddleware
+internal sealed class KeyAuthorizationMiddleware(IAuthorizationService authorization) : HttpMiddleware
 {
-    public async Task Invoke(FunctionContext context, FunctionExecutionDelegate next)
+    protected override async Task InvokeAsync(FunctionContext context, HttpContext http, FunctionExecutionDelegate next)
     {
-        if (context.GetHttpContext() is not { } http)
-        {
-            await next(context);
-            return;
-        }
         // Fail closed: a function whose method cannot be found is never treated as public.
         var method = FunctionCatalog.MethodOf(context.FunctionDefinition.EntryPoint)
             ?? throw new InvalidOperationException($"No method for the entry point '{context.FunctionDefinition.EntryPoint}'.");
@@ -75,15 +70,15 @@ internal sealed class KeyAuthorizationMiddleware(IAuthorizationService authoriza
         if (http.User.ApiKey() is null)
         {
             http.Response.Headers.WWWAuthenticate = "Bearer";
-            context.GetInvocationResult().Value = TypedResults.Problem(statusCode: 401, title: "A valid API key is required.",
-                detail: "Send it as 'Authorization: Bearer <key>'.");
+            Answer(context, TypedResults.Problem(statusCode: 401, title: "A valid API key is required.",
+                detail: "Send it as 'Authorization: Bearer <key>'."));
             return;
         }
         var scope = new ServiceScope(context.BindingValue("serviceId"), http.Request.Headers.ContainsKey("Origin"));
         if (!(await authorization.AuthorizeAsync(http.User, scope, policy)).Succeeded)
         {
-            context.GetInvocationResult().Value = TypedResults.Problem(statusCode: 403, title: "This key may not do that.",
-                detail: "Each key has one role (submit, report or admin) and is bound to its services; ask an admin for a key that covers this.");
+            Answer(context, TypedResults.Problem(statusCode: 403, title: "This key may not do that.",
+                detail: "Each key has one role (submit, report or admin) and is bound to its services; ask an admin for a key that covers this."));
             return;
         }
         await next(context);

@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Azure.Functions.Worker.Middleware;
+using PeerEval.Functions.Hosting;
 using PeerEval.Functions.Services;
 
 namespace PeerEval.Functions.Forms;
@@ -27,15 +28,10 @@ public static partial class OriginPolicy
         Uri.TryCreate(origin, UriKind.Absolute, out var uri) && string.Equals(uri.Authority, request.Host.Value, StringComparison.OrdinalIgnoreCase);
 }
 
-internal sealed class OriginPolicyMiddleware(ServiceDirectory services) : IFunctionsWorkerMiddleware
+internal sealed class OriginPolicyMiddleware(ServiceDirectory services) : HttpMiddleware
 {
-    public async Task Invoke(FunctionContext context, FunctionExecutionDelegate next)
+    protected override async Task InvokeAsync(FunctionContext context, HttpContext http, FunctionExecutionDelegate next)
     {
-        if (context.GetHttpContext() is not { } http)
-        {
-            await next(context);
-            return;
-        }
         var request = http.Request;
         var match = OriginPolicy.SubmittingRoute().Match(request.Path.Value ?? "");
         var origin = request.Headers.Origin.ToString();
@@ -45,8 +41,8 @@ internal sealed class OriginPolicyMiddleware(ServiceDirectory services) : IFunct
             var service = await services.FindAsync(match.Groups["service"].Value, http.RequestAborted);
             if (service?.Allows(origin) != true)
             {
-                context.GetInvocationResult().Value = TypedResults.Problem(statusCode: 403, title: "This page's origin may not submit for this service.",
-                    detail: "An admin lists the origins allowed to embed the form (PUT /api/manage/services/{serviceId}).");
+                Answer(context, TypedResults.Problem(statusCode: 403, title: "This page's origin may not submit for this service.",
+                    detail: "An admin lists the origins allowed to embed the form (PUT /api/manage/services/{serviceId})."));
                 return;
             }
             headers.AccessControlAllowOrigin = origin;
@@ -60,7 +56,7 @@ internal sealed class OriginPolicyMiddleware(ServiceDirectory services) : IFunct
                 headers.AccessControlAllowHeaders = "authorization, content-type";
                 headers.AccessControlMaxAge = "600";
             }
-            context.GetInvocationResult().Value = TypedResults.NoContent();
+            Answer(context, TypedResults.NoContent());
             return;
         }
         await next(context);

@@ -39,15 +39,10 @@ public static class ApiConventions
         context.BindingContext.BindingData.TryGetValue(name, out var value) ? value?.ToString() : null;
 }
 
-internal sealed class ApiConventionsMiddleware(ILogger<ApiConventionsMiddleware> logger) : IFunctionsWorkerMiddleware
+internal sealed class ApiConventionsMiddleware(ILogger<ApiConventionsMiddleware> logger) : HttpMiddleware
 {
-    public async Task Invoke(FunctionContext context, FunctionExecutionDelegate next)
+    protected override async Task InvokeAsync(FunctionContext context, HttpContext http, FunctionExecutionDelegate next)
     {
-        if (context.GetHttpContext() is not { } http)
-        {
-            await next(context);
-            return;
-        }
         var headers = http.Response.Headers;
         headers.XContentTypeOptions = "nosniff";
         headers["Referrer-Policy"] = "no-referrer";
@@ -56,8 +51,8 @@ internal sealed class ApiConventionsMiddleware(ILogger<ApiConventionsMiddleware>
 
         if (context.BindingValue("serviceId") is { } serviceId && !Routes.ServiceId().IsMatch(serviceId))
         {
-            context.GetInvocationResult().Value = TypedResults.Problem(statusCode: 404, title: "No such service.",
-                detail: "Service ids are lower-case letters, digits and hyphens.");
+            Answer(context, TypedResults.Problem(statusCode: 404, title: "No such service.",
+                detail: "Service ids are lower-case letters, digits and hyphens."));
             return;
         }
         try
@@ -66,7 +61,7 @@ internal sealed class ApiConventionsMiddleware(ILogger<ApiConventionsMiddleware>
         }
         catch (Exception e) when (!http.Response.HasStarted)
         {
-            context.GetInvocationResult().Value = Unhandled(e, http);
+            Answer(context, Unhandled(e, http));
         }
     }
 

@@ -60,22 +60,17 @@ public static class RateLimits
     }
 }
 
-internal sealed class RateLimitMiddleware(PartitionedRateLimiter<HttpContext> limiter) : IFunctionsWorkerMiddleware
+internal sealed class RateLimitMiddleware(PartitionedRateLimiter<HttpContext> limiter) : HttpMiddleware
 {
-    public async Task Invoke(FunctionContext context, FunctionExecutionDelegate next)
+    protected override async Task InvokeAsync(FunctionContext context, HttpContext http, FunctionExecutionDelegate next)
     {
-        if (context.GetHttpContext() is not { } http)
-        {
-            await next(context);
-            return;
-        }
         using var lease = limiter.AttemptAcquire(http);
         if (!lease.IsAcquired)
         {
             var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(60);
             http.Response.Headers.RetryAfter = Math.Ceiling(retryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
-            context.GetInvocationResult().Value = TypedResults.Problem(statusCode: 429, title: "Too many requests from this caller.",
-                detail: "Wait for the number of seconds in Retry-After, then send again.");
+            Answer(context, TypedResults.Problem(statusCode: 429, title: "Too many requests from this caller.",
+                detail: "Wait for the number of seconds in Retry-After, then send again."));
             return;
         }
         await next(context);
