@@ -44,7 +44,7 @@ public sealed class HostSettings
             (http["routePrefix"] ?? "api").Trim('/'),
             new QueueSettings(
                 batchSize,
-                queues.GetValue("newBatchThreshold", batchSize / 2),
+                queues.GetValue("newBatchThreshold", batchSize / 2 * Environment.ProcessorCount), // the host's default: N * batchSize / 2 for N cores
                 queues.GetValue("maxDequeueCount", 5),
                 queues.GetValue("visibilityTimeout", TimeSpan.Zero),
                 queues.GetValue("maxPollingInterval", TimeSpan.FromMinutes(1)),

@@ -7,13 +7,14 @@ namespace PeerEval.Functions.Aggregation;
 /// </summary>
 public sealed class AggregationBatcher(Aggregator aggregator)
 {
-    /// <summary>Folds in flight at once: one can read while another writes.</summary>
-    private const int MaxConcurrentFolds = 2;
+    /// <summary>Folds in flight at once: one can read while others write, and they finish at different times, so the host refills its batch sooner.</summary>
+    private const int MaxConcurrentFolds = 3;
 
     /// <summary>Long enough for the rest of a delivered batch to arrive, short beside a fold's storage round trips.</summary>
     private static readonly TimeSpan Gather = TimeSpan.FromMilliseconds(2);
 
-    private const int MaxBatch = 64;
+    /// <summary>Large enough to share a month's transaction among many messages, small enough to split a delivered batch across folds.</summary>
+    private const int MaxBatch = 16;
 
     private readonly Lock _gate = new();
     private readonly List<(string Text, TaskCompletionSource<MessageResult> Done)> _pending = [];
