@@ -22,7 +22,7 @@ public sealed record IssuedKey(string KeyId, string Key, KeyRole Role, IReadOnly
 /// function route that starts with `admin` for its own management API.
 /// </summary>
 [Authorize(Policy = KeyPolicies.Admin)]
-public sealed class AdminFunctions(ServiceDirectory services, ApiKeyStore keys, Rebuilder rebuilder, Erasure erasure, PoisonMessages poison, Storage.Storage storage)
+public sealed class AdminFunctions(ServiceDirectory services, ApiKeyStore keys, Rebuilder rebuilder, Erasure erasure, PoisonMessages poison)
 {
     [Function("PutService")]
     [ProducesResponseType<ServiceDefinition>(200)]
@@ -86,13 +86,10 @@ public sealed class AdminFunctions(ServiceDirectory services, ApiKeyStore keys, 
     }
 
     [Function("AuditLog")]
-    [ProducesResponseType(200)]
+    [ProducesResponseType<IReadOnlyList<AuditEntry>>(200)]
     public async Task<IResult> AuditAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "manage/services/{serviceId}/audit")] HttpRequest request, string serviceId) =>
-        TypedResults.Ok(await storage.AuditLog.QueryAsync<Azure.Data.Tables.TableEntity>(e => e.PartitionKey == serviceId, maxPerPage: 100, cancellationToken: request.HttpContext.RequestAborted)
-            .Take(100)
-            .Select(e => new { id = e.RowKey, action = e.GetString("Action"), submissions = e.GetInt32("Submissions"), requestedBy = e.GetString("RequestedBy"), at = e.GetDateTimeOffset("At") })
-            .ToListAsync(request.HttpContext.RequestAborted));
+        TypedResults.Ok(await erasure.AuditAsync(serviceId, request.HttpContext.RequestAborted));
 
     [Function("IssueKey")]
     [Consumes("application/json")]

@@ -7,26 +7,20 @@ namespace PeerEval.Functions.Admin;
 
 public sealed record ErasureResult(string ServiceId, int ErasedSubmissions, string AuditId);
 
+/// <summary>One audited admin action: what, on how many submissions, by which key, when; never whom.</summary>
+public sealed record AuditEntry(string Id, string? Action, int? Submissions, string? RequestedBy, DateTimeOffset? At);
+
 /// <summary>
 /// Erases one participant: their submissions become bare tombstones (ids and status only, so a late
 /// queue message finds nothing to count), their history is emptied as a new version, and every month
 /// they touched is recomputed. The audit record says what was done and by which key, never to whom.
 /// </summary>
-public sealed class Erasure(Storage.Storage storage, ParticipantHasher hasher, ParticipantLedger ledger, Aggregator aggregator, TimeProvider clock)
+public sealed class Erasure(Storage.Storage storage, SubmissionStore submissions, ParticipantHasher hasher, ParticipantLedger ledger, Aggregator aggregator, TimeProvider clock)
 {
     public async Task<ErasureResult> EraseAsync(string serviceId, string participantRef, string requestedByKeyId, CancellationToken ct)
     {
         var participant = hasher.Hash(serviceId, participantRef);
-        var erased = 0;
-        await foreach (var row in storage.Submissions.QueryAsync<TableEntity>(
-            e => e.PartitionKey == serviceId && e.GetString("Participant") == participant, select: ["PartitionKey", "RowKey"], cancellationToken: ct))
-        {
-            await storage.Submissions.UpdateEntityAsync(new TableEntity(serviceId, row.RowKey)
-            {
-                ["Status"] = SubmissionStatus.Erased,
-            }, ETag.All, TableUpdateMode.Replace, ct);
-            erased++;
-        }
+        var erased = await submissions.EraseParticipantAsync(serviceId, participant, ct);
 
         var state = await ledger.ReplaceAsync(serviceId, participant, [], ct);
         await aggregator.ApplyToReportsAsync([state], ct);
@@ -42,4 +36,11 @@ public sealed class Erasure(Storage.Storage storage, ParticipantHasher hasher, P
         }, ct);
         return new ErasureResult(serviceId, erased, auditId);
     }
+
+    /// <summary>The service's latest 100 audited actions, newest first (row keys count down in time).</summary>
+    public async Task<IReadOnlyList<AuditEntry>> AuditAsync(string serviceId, CancellationToken ct) =>
+        await storage.AuditLog.QueryAsync<TableEntity>(e => e.PartitionKey == serviceId, maxPerPage: 100, cancellationToken: ct)
+            .Take(100)
+            .Select(e => new AuditEntry(e.RowKey, e.GetString("Action"), e.GetInt32("Submissions"), e.GetString("RequestedBy"), e.GetDateTimeOffset("At")))
+            .ToListAsync(ct);
 }

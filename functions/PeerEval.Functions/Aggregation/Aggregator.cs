@@ -18,7 +18,7 @@ public sealed record MessageResult(string? FailureReason, SubmissionMessage? Mes
 /// participant and one transaction per report month, however many messages touch it. Each step is
 /// idempotent, so a crash anywhere is healed by redelivery.
 /// </summary>
-public sealed class Aggregator(Storage.Storage storage, ParticipantLedger ledger, ReportWriter reports, TimeProvider clock, ILogger<Aggregator> logger)
+public sealed class Aggregator(SubmissionStore submissions, ParticipantLedger ledger, ReportWriter reports, ILogger<Aggregator> logger)
 {
     private const int Parallelism = 8;
 
@@ -58,11 +58,7 @@ public sealed class Aggregator(Storage.Storage storage, ParticipantLedger ledger
     private async Task<Dictionary<SubmissionMessage, string>> FoldAsync(IReadOnlyList<SubmissionMessage> messages, CancellationToken ct)
     {
         var failures = new Dictionary<SubmissionMessage, string>();
-        var loaded = await Task.WhenAll(messages.Select(async m =>
-        {
-            var response = await storage.Submissions.GetEntityIfExistsAsync<TableEntity>(m.ServiceId, m.SubmissionId, cancellationToken: ct);
-            return (Message: m, Submission: response.HasValue ? StoredSubmission.From(response.Value!) : null);
-        }));
+        var loaded = await Task.WhenAll(messages.Select(async m => (Message: m, Submission: await submissions.FindAsync(m.ServiceId, m.SubmissionId, ct))));
 
         var toFold = new List<StoredSubmission>();
         foreach (var (message, submission) in loaded)
@@ -89,7 +85,7 @@ public sealed class Aggregator(Storage.Storage storage, ParticipantLedger ledger
             });
 
         await ApplyToReportsAsync(participants, ct);
-        await MarkAggregatedAsync(toFold, ct);
+        await submissions.MarkAggregatedAsync(toFold, ct);
         return failures;
     }
 
@@ -101,44 +97,6 @@ public sealed class Aggregator(Storage.Storage storage, ParticipantLedger ledger
                 .GroupBy(x => (x.ServiceId, x.Month), x => x.Participant),
             new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = ct },
             async (month, token) => await reports.ApplyAsync(month.Key.ServiceId, month.Key.Month, month.ToList(), token));
-
-    private async Task MarkAggregatedAsync(IReadOnlyList<StoredSubmission> submissions, CancellationToken ct)
-    {
-        foreach (var service in submissions.Where(s => s.Status != SubmissionStatus.Aggregated).GroupBy(s => s.ServiceId))
-        {
-            foreach (var chunk in service.Chunk(EntityGroup.MaxOperations))
-            {
-                var group = new EntityGroup(service.Key);
-                foreach (var submission in chunk)
-                    group.Add(TableTransactionActionType.UpdateMerge, AggregatedMark(service.Key, submission.SubmissionId), ETag.All);
-                try
-                {
-                    await group.SubmitAsync(storage.Submissions, ct);
-                }
-                catch (TableTransactionFailedException e) when (e.Status == 404)
-                {
-                    // A row erased meanwhile: mark the others one by one.
-                    foreach (var submission in chunk)
-                        await MarkOneAsync(submission, ct);
-                }
-            }
-        }
-    }
-
-    private async Task MarkOneAsync(StoredSubmission submission, CancellationToken ct)
-    {
-        try
-        {
-            await storage.Submissions.UpdateEntityAsync(AggregatedMark(submission.ServiceId, submission.SubmissionId), ETag.All, TableUpdateMode.Merge, ct);
-        }
-        catch (RequestFailedException e) when (e.Status == 404)
-        {
-        }
-    }
-
-    /// <summary>The status change, and when: ReceivedAt to AggregatedAt is the submission's lag into the reports.</summary>
-    private TableEntity AggregatedMark(string serviceId, string submissionId) =>
-        new(serviceId, submissionId) { ["Status"] = SubmissionStatus.Aggregated, ["AggregatedAt"] = clock.GetUtcNow() };
 
     private static MessageResult Parse(string text)
     {

@@ -8,7 +8,7 @@ namespace PeerEval.Functions.Aggregation;
 /// Keeps the reason a message was given up on (the poison queue holds only the message itself), and
 /// replays poison messages once their cause is fixed.
 /// </summary>
-public sealed class PoisonMessages(Storage.Storage storage, TimeProvider clock, ILogger<PoisonMessages> logger)
+public sealed class PoisonMessages(Storage.Storage storage, SubmissionStore submissions, TimeProvider clock, ILogger<PoisonMessages> logger)
 {
     public async Task RecordAsync(string messageId, string messageText, SubmissionMessage? message, string reason, long dequeueCount, CancellationToken ct)
     {
@@ -21,7 +21,7 @@ public sealed class PoisonMessages(Storage.Storage storage, TimeProvider clock, 
             ["FailedAt"] = clock.GetUtcNow(),
         }, TableUpdateMode.Replace, ct);
         if (message is not null)
-            await SetStatusAsync(message, SubmissionStatus.Rejected, reason, ct);
+            await submissions.SetStatusAsync(message.ServiceId, message.SubmissionId, SubmissionStatus.Rejected, reason, ct);
     }
 
     /// <summary>Sends every poison message back to the work queue; returns how many.</summary>
@@ -36,7 +36,7 @@ public sealed class PoisonMessages(Storage.Storage storage, TimeProvider clock, 
             foreach (var poisoned in batch)
             {
                 if (System.Text.Json.JsonSerializer.Deserialize<SubmissionMessage>(poisoned.MessageText, PeerEval.Domain.DomainJson.Options) is { } message)
-                    await SetStatusAsync(message, SubmissionStatus.Queued, null, ct);
+                    await submissions.SetStatusAsync(message.ServiceId, message.SubmissionId, SubmissionStatus.Queued, null, ct);
                 await storage.SubmissionQueue.SendMessageAsync(poisoned.MessageText, ct);
                 await storage.PoisonQueue.DeleteMessageAsync(poisoned.MessageId, poisoned.PopReceipt, ct);
                 replayed++;
@@ -50,22 +50,6 @@ public sealed class PoisonMessages(Storage.Storage storage, TimeProvider clock, 
         await foreach (var entity in storage.Failures.QueryAsync<TableEntity>(e => e.PartitionKey == storage.Names.PoisonQueue, cancellationToken: ct))
             records.Add(new PoisonRecord(entity.RowKey, entity.GetString("Message"), entity.GetString("Reason"), entity.GetInt64("DequeueCount") ?? 0, entity.GetDateTimeOffset("FailedAt")));
         return records;
-    }
-
-    private async Task SetStatusAsync(SubmissionMessage message, string status, string? reason, CancellationToken ct)
-    {
-        try
-        {
-            await storage.Submissions.UpdateEntityAsync(new TableEntity(message.ServiceId, message.SubmissionId)
-            {
-                ["Status"] = status,
-                ["Reason"] = reason ?? "",
-            }, ETag.All, TableUpdateMode.Merge, ct);
-        }
-        catch (RequestFailedException e) when (e.Status is 404 or 400)
-        {
-            // No such submission (or an id storage cannot hold): the reason stays with the failure record.
-        }
     }
 }
 

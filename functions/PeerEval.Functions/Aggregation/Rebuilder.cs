@@ -11,15 +11,14 @@ public sealed record RebuildSummary(string ServiceId, int Submissions, int Parti
 /// each participant's history as a new version, and writes the months again. An admin repair, meant
 /// for when the queue is quiet.
 /// </summary>
-public sealed class Rebuilder(Storage.Storage storage, ParticipantLedger ledger, ReportWriter reports, Aggregator aggregator)
+public sealed class Rebuilder(SubmissionStore store, ParticipantLedger ledger, ReportWriter reports, Aggregator aggregator)
 {
     public async Task<RebuildSummary> RebuildAsync(string serviceId, CancellationToken ct)
     {
         var histories = new Dictionary<string, List<Observation>>(StringComparer.Ordinal);
         var submissions = 0;
-        await foreach (var entity in storage.Submissions.QueryAsync<TableEntity>(e => e.PartitionKey == serviceId, cancellationToken: ct))
+        await foreach (var submission in store.ListAsync(serviceId, ct))
         {
-            var submission = StoredSubmission.From(entity);
             if (submission.Status == SubmissionStatus.Erased || submission.Observation is null)
                 continue;
             (histories.TryGetValue(submission.ParticipantHash, out var list) ? list : histories[submission.ParticipantHash] = []).Add(submission.Observation);

@@ -63,9 +63,9 @@ public sealed class SubmissionFunctions(SubmissionIntake intake, SubmissionStore
         string serviceId, string submissionId)
     {
         if (!SubmissionParser.SubmissionIdPattern().IsMatch(submissionId)
-            || await store.FindAsync(serviceId, submissionId, request.HttpContext.RequestAborted) is not { } entity
-            || entity.GetString("Status") == SubmissionStatus.Erased)
+            || await store.FindAsync(serviceId, submissionId, request.HttpContext.RequestAborted) is not { } stored
+            || stored.Status == SubmissionStatus.Erased)
             return TypedResults.Problem(statusCode: 404, title: "No such submission for this service.");
-        return TypedResults.Ok(new SubmissionReceipt(submissionId, entity.GetString("Status"), entity.GetString("Reason") is { Length: > 0 } reason ? reason : null));
+        return TypedResults.Ok(new SubmissionReceipt(submissionId, stored.Status, stored.Reason));
     }
 }

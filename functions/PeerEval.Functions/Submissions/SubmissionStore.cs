@@ -5,6 +5,7 @@ using Azure.Data.Tables;
 using PeerEval.Domain;
 using PeerEval.Domain.Aggregation;
 using PeerEval.Domain.Submissions;
+using PeerEval.Functions.Storage;
 
 namespace PeerEval.Functions.Submissions;
 
@@ -24,17 +25,37 @@ public sealed record SubmissionMessage(string ServiceId, string SubmissionId)
 
 public enum AcceptOutcome { Accepted, Repeated, Conflict }
 
-/// <summary>A stored submission as aggregation sees it.</summary>
-public sealed record StoredSubmission(string ServiceId, string SubmissionId, string ParticipantHash, string Status, Observation? Observation)
+/// <summary>A row of the submissions table, typed. An erased row keeps only its id and status.</summary>
+public sealed record StoredSubmission(string ServiceId, string SubmissionId, string ParticipantHash, string Status, string? Reason, Observation? Observation)
 {
     public static StoredSubmission From(TableEntity entity) => new(
         entity.PartitionKey,
         entity.RowKey,
-        entity.GetString("Participant") ?? "",
-        entity.GetString("Status") ?? SubmissionStatus.Queued,
-        entity.GetString("Observation") is { } json ? JsonSerializer.Deserialize<Observation>(json, DomainJson.Options) : null);
+        entity.GetString(Columns.Participant) ?? "",
+        entity.GetString(Columns.Status) ?? SubmissionStatus.Queued,
+        entity.GetString(Columns.Reason) is { Length: > 0 } reason ? reason : null,
+        entity.GetString(Columns.Observation) is { } json ? JsonSerializer.Deserialize<Observation>(json, DomainJson.Options) : null);
 }
 
+/// <summary>The submissions table's column names: only <see cref="SubmissionStore"/> and the row type use them.</summary>
+internal static class Columns
+{
+    public const string Participant = "Participant";
+    public const string Occasion = "Occasion";
+    public const string CompletedOn = "CompletedOn";
+    public const string Observation = "Observation";
+    public const string Answers = "Answers";
+    public const string BodyHash = "BodyHash";
+    public const string Status = "Status";
+    public const string Reason = "Reason";
+    public const string ReceivedAt = "ReceivedAt";
+    public const string AggregatedAt = "AggregatedAt";
+}
+
+/// <summary>
+/// The submissions table's one owner: every read and write of a submission row goes through here,
+/// so the row's shape and its status changes live in one place.
+/// </summary>
 public sealed class SubmissionStore(Storage.Storage storage, TimeProvider clock)
 {
     /// <summary>
@@ -47,14 +68,14 @@ public sealed class SubmissionStore(Storage.Storage storage, TimeProvider clock)
         var bodyHash = BodyHash(request, participantHash);
         var entity = new TableEntity(serviceId, request.SubmissionId)
         {
-            ["Participant"] = participantHash,
-            ["Occasion"] = request.Occasion.ToName(),
-            ["CompletedOn"] = request.CompletedOn.ToString("yyyy-MM-dd"),
-            ["Observation"] = JsonSerializer.Serialize(observation, DomainJson.Options),
-            ["Answers"] = JsonSerializer.Serialize(AnswersOf(request), DomainJson.Options),
-            ["BodyHash"] = bodyHash,
-            ["Status"] = SubmissionStatus.Queued,
-            ["ReceivedAt"] = clock.GetUtcNow(),
+            [Columns.Participant] = participantHash,
+            [Columns.Occasion] = request.Occasion.ToName(),
+            [Columns.CompletedOn] = request.CompletedOn.ToString("yyyy-MM-dd"),
+            [Columns.Observation] = JsonSerializer.Serialize(observation, DomainJson.Options),
+            [Columns.Answers] = JsonSerializer.Serialize(AnswersOf(request), DomainJson.Options),
+            [Columns.BodyHash] = bodyHash,
+            [Columns.Status] = SubmissionStatus.Queued,
+            [Columns.ReceivedAt] = clock.GetUtcNow(),
         };
 
         var outcome = AcceptOutcome.Accepted;
@@ -65,9 +86,9 @@ public sealed class SubmissionStore(Storage.Storage storage, TimeProvider clock)
         catch (RequestFailedException e) when (e.Status == 409)
         {
             var existing = (await storage.Submissions.GetEntityAsync<TableEntity>(serviceId, request.SubmissionId, cancellationToken: cancellationToken)).Value;
-            if (existing.GetString("BodyHash") != bodyHash)
+            if (existing.GetString(Columns.BodyHash) != bodyHash)
                 return AcceptOutcome.Conflict;
-            if (existing.GetString("Status") != SubmissionStatus.Queued)
+            if (existing.GetString(Columns.Status) != SubmissionStatus.Queued)
                 return AcceptOutcome.Repeated;
             outcome = AcceptOutcome.Repeated;
         }
@@ -75,10 +96,74 @@ public sealed class SubmissionStore(Storage.Storage storage, TimeProvider clock)
         return outcome;
     }
 
-    public async Task<TableEntity?> FindAsync(string serviceId, string submissionId, CancellationToken cancellationToken)
+    public async Task<StoredSubmission?> FindAsync(string serviceId, string submissionId, CancellationToken cancellationToken)
     {
         var response = await storage.Submissions.GetEntityIfExistsAsync<TableEntity>(serviceId, submissionId, cancellationToken: cancellationToken);
-        return response.HasValue ? response.Value : null;
+        return response.HasValue ? StoredSubmission.From(response.Value!) : null;
+    }
+
+    /// <summary>Every stored submission of a service, erased ones included (as tombstones).</summary>
+    public async IAsyncEnumerable<StoredSubmission> ListAsync(string serviceId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var entity in storage.Submissions.QueryAsync<TableEntity>(e => e.PartitionKey == serviceId, cancellationToken: cancellationToken))
+            yield return StoredSubmission.From(entity);
+    }
+
+    /// <summary>Marks submissions as counted, and when: ReceivedAt to AggregatedAt is a submission's lag into the reports.</summary>
+    public async Task MarkAggregatedAsync(IReadOnlyList<StoredSubmission> submissions, CancellationToken cancellationToken)
+    {
+        foreach (var service in submissions.Where(s => s.Status != SubmissionStatus.Aggregated).GroupBy(s => s.ServiceId))
+        {
+            foreach (var chunk in service.Chunk(EntityGroup.MaxOperations))
+            {
+                var group = new EntityGroup(service.Key);
+                foreach (var submission in chunk)
+                    group.Add(TableTransactionActionType.UpdateMerge, AggregatedMark(service.Key, submission.SubmissionId), ETag.All);
+                try
+                {
+                    await group.SubmitAsync(storage.Submissions, cancellationToken);
+                }
+                catch (TableTransactionFailedException e) when (e.Status == 404)
+                {
+                    // A row erased meanwhile: mark the others one by one.
+                    foreach (var submission in chunk)
+                        await UpdateIfPresentAsync(AggregatedMark(submission.ServiceId, submission.SubmissionId), cancellationToken);
+                }
+            }
+        }
+    }
+
+    /// <summary>Sets a submission's status (rejected with its reason, or queued again on replay); a missing row is left missing.</summary>
+    public Task SetStatusAsync(string serviceId, string submissionId, string status, string? reason, CancellationToken cancellationToken) =>
+        UpdateIfPresentAsync(new TableEntity(serviceId, submissionId) { [Columns.Status] = status, [Columns.Reason] = reason ?? "" }, cancellationToken);
+
+    /// <summary>Turns every submission of one participant into a bare tombstone (id and status only); returns how many.</summary>
+    public async Task<int> EraseParticipantAsync(string serviceId, string participantHash, CancellationToken cancellationToken)
+    {
+        var erased = 0;
+        await foreach (var row in storage.Submissions.QueryAsync<TableEntity>(
+            e => e.PartitionKey == serviceId && e.GetString(Columns.Participant) == participantHash, select: ["PartitionKey", "RowKey"], cancellationToken: cancellationToken))
+        {
+            await storage.Submissions.UpdateEntityAsync(new TableEntity(serviceId, row.RowKey) { [Columns.Status] = SubmissionStatus.Erased },
+                ETag.All, TableUpdateMode.Replace, cancellationToken);
+            erased++;
+        }
+        return erased;
+    }
+
+    private TableEntity AggregatedMark(string serviceId, string submissionId) =>
+        new(serviceId, submissionId) { [Columns.Status] = SubmissionStatus.Aggregated, [Columns.AggregatedAt] = clock.GetUtcNow() };
+
+    private async Task UpdateIfPresentAsync(TableEntity change, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await storage.Submissions.UpdateEntityAsync(change, ETag.All, TableUpdateMode.Merge, cancellationToken);
+        }
+        catch (RequestFailedException e) when (e.Status is 404 or 400)
+        {
+            // No such submission (or an id storage cannot hold): nothing to change.
+        }
     }
 
     private static object AnswersOf(SubmissionRequest request) =>
