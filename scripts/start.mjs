@@ -44,7 +44,11 @@ if (hasCoreTools) {
 } else {
   console.log('Azurite is up; Core Tools is not installed here, so PeerEval runs under the host stand-in...');
   for (const project of [appProject, join(root, 'tests', 'PeerEval.FunctionsHost')])
-    if (spawnSync('dotnet', ['build', project, '--nologo', '-v', 'quiet'], { stdio: 'inherit' }).status !== 0) stopAll(1);
+    if (spawnSync('dotnet', ['build', project, '--nologo', '-v', 'quiet'], { stdio: 'inherit' }).status !== 0) {
+      console.error(`Building ${project} failed.`);
+      azurite.kill('SIGTERM');
+      process.exit(1);
+    }
   app = spawn('dotnet', [join(root, 'tests', 'PeerEval.FunctionsHost', 'bin', 'Debug', 'net10.0', 'PeerEval.FunctionsHost.dll'),
     '--app', join(appProject, 'bin', 'Debug', 'net10.0'), '--port', String(port), '--environment', 'Development', '--settings', localSettings],
     { stdio: 'inherit' });

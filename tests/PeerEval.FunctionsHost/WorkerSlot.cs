@@ -26,7 +26,12 @@ internal sealed class WorkerSlot
         lock (_lock)
         {
             _current = channel;
-            _next.TrySetResult(channel);
+            // A slot still holding a dead predecessor (its Disconnect not yet run) must not keep it.
+            if (!_next.TrySetResult(channel))
+            {
+                _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
+                _next.SetResult(channel);
+            }
         }
     }
 

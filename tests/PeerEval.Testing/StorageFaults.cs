@@ -29,12 +29,14 @@ public sealed record StorageRequest(string Method, string Path, string Body)
 public sealed class StorageFaults : IAsyncDisposable
 {
     private readonly WebApplication _proxy;
+    private readonly HttpClient _upstream;
     private readonly int _queuePort;
     private int _injected;
 
-    private StorageFaults(WebApplication proxy, int queuePort, int tablePort)
+    private StorageFaults(WebApplication proxy, HttpClient upstream, int queuePort, int tablePort)
     {
         _proxy = proxy;
+        _upstream = upstream;
         _queuePort = queuePort;
         ConnectionString = Azurite.ConnectionStringFor(queuePort, tablePort);
     }
@@ -62,7 +64,7 @@ public sealed class StorageFaults : IAsyncDisposable
         proxy.Run(context => faults!.ForwardAsync(context, upstream, azurite));
         await proxy.StartAsync();
         var ports = proxy.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Select(a => new Uri(a).Port).ToArray();
-        faults = new StorageFaults(proxy, queuePort: ports[0], tablePort: ports[1]);
+        faults = new StorageFaults(proxy, upstream, queuePort: ports[0], tablePort: ports[1]);
         return faults;
     }
 
@@ -122,5 +124,10 @@ public sealed class StorageFaults : IAsyncDisposable
         });
     }
 
-    public async ValueTask DisposeAsync() => await _proxy.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _proxy.StopAsync();
+        await _proxy.DisposeAsync();
+        _upstream.Dispose();
+    }
 }

@@ -54,13 +54,16 @@ public sealed class AggregationBatcher(Aggregator aggregator)
             {
                 // Not the invocation's token: the fold serves every message in the batch.
                 var results = await aggregator.ProcessAsync(batch.Select(b => b.Text).ToList(), CancellationToken.None);
-                foreach (var (item, result) in batch.Zip(results))
-                    item.Done.SetResult(result);
+                if (results.Count != batch.Count)
+                    throw new InvalidOperationException($"The fold answered {results.Count} results for {batch.Count} messages.");
+                for (var i = 0; i < batch.Count; i++)
+                    batch[i].Done.TrySetResult(results[i]);
             }
             catch (Exception e)
             {
+                // Every message gets an answer, so no invocation waits for ever; the host retries them.
                 foreach (var item in batch)
-                    item.Done.SetException(e);
+                    item.Done.TrySetException(e);
             }
         }
     }

@@ -32,9 +32,14 @@ public static class FunctionCatalog
         return dot < 0 ? null : typeof(FunctionCatalog).Assembly.GetType(entry[..dot])?.GetMethod(entry[(dot + 1)..]);
     });
 
-    /// <summary>The policy of a function's [Authorize], on the method or else on its class; null for a public function.</summary>
+    /// <summary>
+    /// The policy of a function's [Authorize], on the method or else on its class; null for a public
+    /// function. An [Authorize] that names no policy is a mistake, refused rather than read as public.
+    /// </summary>
     public static string? PolicyOf(MethodInfo method) =>
-        (method.GetCustomAttribute<AuthorizeAttribute>() ?? method.DeclaringType?.GetCustomAttribute<AuthorizeAttribute>())?.Policy;
+        (method.GetCustomAttribute<AuthorizeAttribute>() ?? method.DeclaringType?.GetCustomAttribute<AuthorizeAttribute>()) is { } authorize
+            ? authorize.Policy ?? throw new InvalidOperationException($"[Authorize] on {method.DeclaringType?.Name}.{method.Name} names no policy.")
+            : null;
 
     private static List<HttpFunction> Read() =>
         typeof(FunctionCatalog).Assembly.GetTypes()

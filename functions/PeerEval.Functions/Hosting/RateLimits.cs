@@ -47,17 +47,11 @@ public static class RateLimits
         context.User.ApiKey() is { IsFormToken: false } key ? "key:" + key.KeyId : "address:" + ClientAddress(context);
 
     /// <summary>
-    /// Only the Functions host connects to the worker (over loopback), and it appends the client's
-    /// address to X-Forwarded-For; so the last entry is the one to trust, and only from loopback.
+    /// The client's address as the Functions host saw it: the host appends it to X-Forwarded-For and
+    /// the worker's ASP.NET Core integration takes exactly that one entry (the last) as the remote
+    /// address. Entries a client wrote itself stay behind in the header and are never read.
     /// </summary>
-    public static IPAddress? ClientAddress(HttpContext context)
-    {
-        var connection = context.Connection.RemoteIpAddress;
-        if (connection is null || !IPAddress.IsLoopback(connection))
-            return connection;
-        var forwarded = context.Request.Headers["X-Forwarded-For"].ToString().Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-        return forwarded.Length > 0 && IPEndPoint.TryParse(forwarded[^1], out var client) ? client.Address : connection;
-    }
+    public static IPAddress? ClientAddress(HttpContext context) => context.Connection.RemoteIpAddress;
 }
 
 internal sealed class RateLimitMiddleware(PartitionedRateLimiter<HttpContext> limiter) : HttpMiddleware

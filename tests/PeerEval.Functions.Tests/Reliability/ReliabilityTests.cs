@@ -109,6 +109,23 @@ public sealed class ReliabilityTests
     }
 
     [Fact]
+    public async Task Made_up_keys_and_forwarded_addresses_buy_no_fresh_allowance()
+    {
+        await using var app = await TestApp.StartAsync(new Dictionary<string, string?> { ["PeerEval:RateLimit:PermitsPerMinute"] = "5" }, queueTriggers: false);
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 40; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/instruments");
+            request.Headers.Authorization = new("Bearer", "pe_made-up-" + Guid.NewGuid());
+            request.Headers.Add("X-Forwarded-For", $"203.0.113.{i}");
+            request.Headers.Add("Origin", $"https://site{i}.example");
+            statuses.Add((await app.Client().SendAsync(request)).StatusCode);
+        }
+        Assert.Equal(5, statuses.Count(s => s == HttpStatusCode.OK));
+        Assert.Equal(35, statuses.Count(s => s == HttpStatusCode.TooManyRequests));
+    }
+
+    [Fact]
     public async Task Logs_never_hold_a_raw_participant_reference_a_key_or_the_deployment_secret()
     {
         await using var app = await TestApp.StartAsync(new Dictionary<string, string?>(NoSuppression) { ["Logging:LogLevel:Default"] = "Trace" }, faults: true);
