@@ -15,7 +15,7 @@ public sealed record AuditEntry(string Id, string? Action, int? Submissions, str
 /// queue message finds nothing to count), their history is emptied as a new version, and every month
 /// they touched is recomputed. The audit record says what was done and by which key, never to whom.
 /// </summary>
-public sealed class Erasure(Storage.Storage storage, SubmissionStore submissions, ParticipantHasher hasher, ParticipantLedger ledger, Aggregator aggregator, TimeProvider clock)
+public sealed class Erasure(Storage.StorageClients storage, SubmissionStore submissions, ParticipantHasher hasher, ParticipantLedger ledger, Aggregator aggregator, TimeProvider clock)
 {
     public async Task<ErasureResult> EraseAsync(string serviceId, string participantRef, string requestedByKeyId, CancellationToken ct)
     {

@@ -9,7 +9,7 @@ public static class AggregationModule
     public static IHostApplicationBuilder AddAggregation(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<ParticipantLedger>();
-        builder.Services.AddSingleton<ReportWriter>();
+        builder.Services.AddSingleton<ReportRows>();
         builder.Services.AddSingleton<Aggregator>();
         builder.Services.AddSingleton<AggregationBatcher>();
         builder.Services.AddSingleton<PoisonMessages>();

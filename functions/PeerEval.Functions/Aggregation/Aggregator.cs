@@ -18,7 +18,7 @@ public sealed record MessageResult(string? FailureReason, SubmissionMessage? Mes
 /// participant and one transaction per report month, however many messages touch it. Each step is
 /// idempotent, so a crash anywhere is healed by redelivery.
 /// </summary>
-public sealed class Aggregator(SubmissionStore submissions, ParticipantLedger ledger, ReportWriter reports, ILogger<Aggregator> logger)
+public sealed class Aggregator(SubmissionStore submissions, ParticipantLedger ledger, ReportRows reports, ILogger<Aggregator> logger)
 {
     private const int Parallelism = 8;
 

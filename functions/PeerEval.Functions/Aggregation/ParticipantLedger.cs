@@ -33,7 +33,7 @@ public sealed class ParticipantState
 /// One row per participant (partition: service, row: participant hash) holding their observations.
 /// Every change bumps the version under an ETag, which orders the report writes that follow.
 /// </summary>
-public sealed class ParticipantLedger(Storage.Storage storage)
+public sealed class ParticipantLedger(Storage.StorageClients storage)
 {
     private const int MaxAttempts = 20;
 

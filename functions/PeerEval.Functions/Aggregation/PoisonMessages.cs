@@ -8,7 +8,7 @@ namespace PeerEval.Functions.Aggregation;
 /// Keeps the reason a message was given up on (the poison queue holds only the message itself), and
 /// replays poison messages once their cause is fixed.
 /// </summary>
-public sealed class PoisonMessages(Storage.Storage storage, SubmissionStore submissions, TimeProvider clock, ILogger<PoisonMessages> logger)
+public sealed class PoisonMessages(Storage.StorageClients storage, SubmissionStore submissions, TimeProvider clock, ILogger<PoisonMessages> logger)
 {
     public async Task RecordAsync(string messageId, string messageText, SubmissionMessage? message, string reason, long dequeueCount, CancellationToken ct)
     {

@@ -11,7 +11,7 @@ public sealed record RebuildSummary(string ServiceId, int Submissions, int Parti
 /// each participant's history as a new version, and writes the months again. An admin repair, meant
 /// for when the queue is quiet.
 /// </summary>
-public sealed class Rebuilder(SubmissionStore store, ParticipantLedger ledger, ReportWriter reports, Aggregator aggregator)
+public sealed class Rebuilder(SubmissionStore store, ParticipantLedger ledger, ReportRows reports, Aggregator aggregator)
 {
     public async Task<RebuildSummary> RebuildAsync(string serviceId, CancellationToken ct)
     {

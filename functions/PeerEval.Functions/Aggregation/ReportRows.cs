@@ -12,7 +12,7 @@ namespace PeerEval.Functions.Aggregation;
 /// Report rows: partition "{service}|{yyyy-MM}" holds the month's state ("~state") and one row per
 /// participant with what they contribute to it and at which participant version.
 /// </summary>
-public sealed class ReportWriter(Storage.Storage storage)
+public sealed class ReportRows(Storage.StorageClients storage)
 {
     public const string StateRow = "~state";
     private const int MaxAttempts = 30;

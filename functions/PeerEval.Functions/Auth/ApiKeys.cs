@@ -54,7 +54,7 @@ public sealed class ApiKeyOptions
 }
 
 /// <summary>API keys, kept only as SHA-256 hashes. The raw key exists once: in the answer that issues it.</summary>
-public sealed class ApiKeyStore(Storage.Storage storage, IMemoryCache cache, IOptions<ApiKeyOptions> options, TimeProvider clock)
+public sealed class ApiKeyStore(Storage.StorageClients storage, IMemoryCache cache, IOptions<ApiKeyOptions> options, TimeProvider clock)
 {
     private const string Partition = "key";
 

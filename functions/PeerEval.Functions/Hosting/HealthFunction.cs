@@ -3,7 +3,7 @@ using Microsoft.Azure.Functions.Worker;
 
 namespace PeerEval.Functions.Hosting;
 
-public sealed class HealthFunction(Storage.Storage storage)
+public sealed class HealthFunction(Storage.StorageClients storage)
 {
     /// <summary>200 when both table and queue storage answer within 3 s; otherwise a 503 problem the caller can retry.</summary>
     [Function("Health")]

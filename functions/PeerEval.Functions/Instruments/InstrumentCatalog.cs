@@ -7,7 +7,7 @@ using PeerEval.Domain.Instruments;
 namespace PeerEval.Functions.Instruments;
 
 /// <summary>The built-in instruments plus those services add through the admin API, which need no code change.</summary>
-public sealed class InstrumentCatalog(Storage.Storage storage, IMemoryCache cache)
+public sealed class InstrumentCatalog(Storage.StorageClients storage, IMemoryCache cache)
 {
     private const string Partition = "instrument";
     private static readonly object CacheKey = new();

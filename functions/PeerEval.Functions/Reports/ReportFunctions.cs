@@ -29,7 +29,7 @@ public static class ReportsModule
     }
 }
 
-public sealed class ReportFunctions(ReportWriter reports, IOptions<ReportingOptions> options, TimeProvider clock)
+public sealed class ReportFunctions(ReportRows reports, IOptions<ReportingOptions> options, TimeProvider clock)
 {
     /// <summary>Ten years of months in one report at the most.</summary>
     public const int MaxMonths = 120;

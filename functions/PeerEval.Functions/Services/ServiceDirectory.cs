@@ -9,7 +9,7 @@ public sealed record ServiceDefinition(string ServiceId, string Name, IReadOnlyL
 }
 
 /// <summary>Registered services and the web origins allowed to embed their form or call the API from a browser.</summary>
-public sealed class ServiceDirectory(Storage.Storage storage, IMemoryCache cache)
+public sealed class ServiceDirectory(Storage.StorageClients storage, IMemoryCache cache)
 {
     private const string Partition = "service";
 

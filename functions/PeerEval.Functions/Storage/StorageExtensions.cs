@@ -42,7 +42,7 @@ public sealed class StorageNames(string prefix)
 }
 
 /// <summary>The app's storage: one table client per table, and the submission queues.</summary>
-public sealed class Storage(TableServiceClient tables, QueueServiceClient queues, StorageNames names)
+public sealed class StorageClients(TableServiceClient tables, QueueServiceClient queues, StorageNames names)
 {
     public StorageNames Names => names;
     public TableClient Submissions { get; } = tables.GetTableClient(names.Submissions);
@@ -79,7 +79,7 @@ public static class StorageExtensions
         builder.Services.AddSingleton(sp => connection.CreateTableService(WithRetries(new TableClientOptions(), sp)));
         // The Functions host reads and writes queue messages as Base64.
         builder.Services.AddSingleton(sp => connection.CreateQueueService(WithRetries(new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 }, sp)));
-        builder.Services.AddSingleton<Storage>();
+        builder.Services.AddSingleton<StorageClients>();
         builder.Services.AddStartupTask<StorageInitializer>();
         return builder;
     }
@@ -133,7 +133,7 @@ public sealed class StorageConnection
         _connectionString is not null ? new QueueServiceClient(_connectionString, options) : new QueueServiceClient(_queueUri!, _credential!, options);
 }
 
-internal sealed class StorageInitializer(Storage storage) : IStartupTask
+internal sealed class StorageInitializer(StorageClients storage) : IStartupTask
 {
     public Task RunAsync(CancellationToken cancellationToken) => storage.CreateIfMissingAsync(cancellationToken);
 }

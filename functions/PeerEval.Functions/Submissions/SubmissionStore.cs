@@ -56,7 +56,7 @@ internal static class Columns
 /// The submissions table's one owner: every read and write of a submission row goes through here,
 /// so the row's shape and its status changes live in one place.
 /// </summary>
-public sealed class SubmissionStore(Storage.Storage storage, TimeProvider clock)
+public sealed class SubmissionStore(Storage.StorageClients storage, TimeProvider clock)
 {
     /// <summary>
     /// Stores the submission, then enqueues it. A repeat of the same body re-enqueues while still queued,
