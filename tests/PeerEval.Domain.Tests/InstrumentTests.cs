@@ -48,6 +48,31 @@ public sealed class InstrumentTests
     }
 
     [Fact]
+    public void A_definition_whose_fillers_could_leave_no_scored_answer_is_refused()
+    {
+        InstrumentDefinition With(int prorateMaxMissing, params InstrumentItem[] items) =>
+            new("own-measure", 1, "Own measure", true, items, new InstrumentScoring(ScoringMethod.Sum, prorateMaxMissing));
+        var filler = new InstrumentItem("f", "Filler", 1, 4, Scored: false);
+        var scored = new InstrumentItem("s", "Scored", 1, 4);
+
+        Assert.Contains("items", InstrumentRules.Validate(With(0, filler, filler with { Id = "g" })).ToDictionary().Keys);
+        // Two items but one scored: allowing one missing would allow a score from no answer at all.
+        Assert.Contains("scoring.prorateMaxMissing", InstrumentRules.Validate(With(1, filler, scored)).ToDictionary().Keys);
+        Assert.True(InstrumentRules.Validate(With(0, filler, scored)).IsEmpty);
+    }
+
+    [Theory]
+    [InlineData(-1001, -990, "items[0].min")]
+    [InlineData(995, 1001, "items[0].max")]
+    [InlineData(int.MinValue, int.MaxValue, "items[0].max")] // the difference overflows an int
+    public void Item_ranges_stay_within_a_thousand_either_side_of_zero(int min, int max, string field)
+    {
+        var definition = new InstrumentDefinition("own-measure", 1, "Own measure", true,
+            [new InstrumentItem("a", "A", min, max)], new InstrumentScoring(ScoringMethod.Sum, 0));
+        Assert.Contains(field, InstrumentRules.Validate(definition).ToDictionary().Keys);
+    }
+
+    [Fact]
     public void Rules_name_each_broken_field_of_a_definition()
     {
         var broken = new InstrumentDefinition("Bad Id", 0, "", true,

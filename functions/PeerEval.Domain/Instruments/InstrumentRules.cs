@@ -5,6 +5,9 @@ namespace PeerEval.Domain.Instruments;
 /// <summary>Checks that a definition (built in or added by a service) is internally consistent.</summary>
 public static partial class InstrumentRules
 {
+    /// <summary>The contract's bound on item values: far from overflow, and small enough that no definition can make a page or a histogram explode.</summary>
+    public const int MaxItemValue = 1000;
+
     [GeneratedRegex("^[a-z0-9][a-z0-9-]{1,62}$")]
     public static partial Regex IdPattern();
 
@@ -37,18 +40,27 @@ public static partial class InstrumentRules
                 errors.Add($"{path}.id", $"Item id '{item.Id}' appears twice.");
             if (string.IsNullOrWhiteSpace(item.Text) || item.Text.Length > 500)
                 errors.Add($"{path}.text", "Give item text of 1-500 characters.");
+            if (item.Min < -MaxItemValue)
+                errors.Add($"{path}.min", $"Must be at least -{MaxItemValue}.");
+            if (item.Max > MaxItemValue)
+                errors.Add($"{path}.max", $"Must be at most {MaxItemValue}.");
             if (item.Min >= item.Max)
                 errors.Add($"{path}.max", "Must be greater than min.");
-            if (item.Max - item.Min > 100)
+            // In long: two ints far apart overflow an int difference and would pass.
+            if ((long)item.Max - item.Min > 100)
                 errors.Add($"{path}.max", "An item's range may span at most 100 points.");
             if (item.Subscale is not null && !subscales.Contains(item.Subscale))
                 errors.Add($"{path}.subscale", $"Subscale '{item.Subscale}' is not listed in scoring.subscales.");
         }
 
+        var scored = items.Count(i => i is { Scored: true });
+        if (items.Count > 0 && scored == 0)
+            errors.Add("items", "At least one item must be scored.");
         if (definition.Scoring is null)
             errors.Add("scoring", "Scoring is required.");
-        else if (definition.Scoring.ProrateMaxMissing < 0 || (items.Count > 0 && definition.Scoring.ProrateMaxMissing >= items.Count))
-            errors.Add("scoring.prorateMaxMissing", "Must be between 0 and the item count less one.");
+        // Counted over scored items, so a score always rests on at least one answer (fillers never count).
+        else if (definition.Scoring.ProrateMaxMissing < 0 || (scored > 0 && definition.Scoring.ProrateMaxMissing >= scored))
+            errors.Add("scoring.prorateMaxMissing", "Must be between 0 and the number of scored items less one.");
 
         if (definition.AnswerLabels is { } labels && (labels.Count > 101 || labels.Any(l => string.IsNullOrWhiteSpace(l) || l.Length > 60)))
             errors.Add("answerLabels", "Give one short label (at most 60 characters) per point of the scale.");
