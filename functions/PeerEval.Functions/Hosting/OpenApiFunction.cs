@@ -46,7 +46,7 @@ public sealed class OpenApiFunction
         var responses = new JsonObject();
         foreach (var produces in function.Responses)
         {
-            var response = responses[produces.StatusCode.ToString()] as JsonObject ?? new JsonObject { ["description"] = Describe(produces.StatusCode) };
+            var response = responses[produces.StatusCode.ToString()] as JsonObject ?? new JsonObject { ["description"] = MeaningOf(produces.StatusCode) };
             responses[produces.StatusCode.ToString()] = response;
             var content = response["content"] as JsonObject ?? new JsonObject();
             response["content"] = content;
@@ -79,7 +79,7 @@ public sealed class OpenApiFunction
         return operation;
     }
 
-    private static string Describe(int status) => status switch
+    private static string MeaningOf(int status) => status switch
     {
         200 => "OK",
         201 => "Created",
