@@ -12,6 +12,7 @@ public sealed class FunctionsHostStandIn : IAsyncDisposable
 {
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(3);
+    private const int StartAttempts = 3;
 
     private readonly StandInOptions _options;
     private readonly Action<string> _log;
@@ -124,7 +125,27 @@ public sealed class FunctionsHostStandIn : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Starts a worker, and another if one dies while starting, as the host restarts a failed worker:
+    /// the worker picks its own HTTP port, which another process can take before it binds.
+    /// </summary>
     private async Task StartWorkerAsync(CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await StartWorkerOnceAsync(cancellationToken);
+                return;
+            }
+            catch (WorkerExitedException) when (attempt < StartAttempts)
+            {
+                _log("[host] The worker exited while starting; starting another.");
+            }
+        }
+    }
+
+    private async Task StartWorkerOnceAsync(CancellationToken cancellationToken)
     {
         var channel = new WorkerChannel(Guid.NewGuid().ToString(), Path.GetFullPath(_options.AppDirectory), _log);
         _grpc!.Register(channel);
@@ -141,10 +162,17 @@ public sealed class FunctionsHostStandIn : IAsyncDisposable
         try
         {
             await channel.Ready.WaitAsync(ReadyTimeout, cancellationToken);
+            // Serve nothing until its host has started: a worker whose Kestrel cannot bind dies here.
+            await Task.WhenAny(channel.Started, process.Exited).WaitAsync(ReadyTimeout, cancellationToken);
+            if (process.Exited.IsCompleted)
+                throw new WorkerExitedException();
         }
-        catch
+        catch (Exception e)
         {
+            var exited = process.Exited.IsCompleted;
             await StopWorkerAsync();
+            if (exited && e is not WorkerExitedException)
+                throw new WorkerExitedException();
             throw;
         }
         WorkerStartToReady = clock.Elapsed;
@@ -174,3 +202,6 @@ public sealed class FunctionsHostStandIn : IAsyncDisposable
         _channel = null;
     }
 }
+
+/// <summary>The worker process ended before it was ready to serve.</summary>
+internal sealed class WorkerExitedException() : Exception("The worker process exited while starting.");

@@ -21,6 +21,7 @@ internal sealed class WorkerChannel(string workerId, string appDirectory, Action
     private readonly ConcurrentDictionary<string, TaskCompletionSource<InvocationResponse>> _pending = new();
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _closing = new();
     private IReadOnlyList<LoadedFunction> _functions = [];
     private int _functionsToLoad;
@@ -36,6 +37,12 @@ internal sealed class WorkerChannel(string workerId, string appDirectory, Action
     public Task Ready => _ready.Task;
 
     public Task Closed => _closed.Task;
+
+    /// <summary>
+    /// Completes when the worker's host reports "Application started": every hosted service, its own
+    /// Kestrel included, is up. Functions load before that, and Kestrel can still fail to bind.
+    /// </summary>
+    public Task Started => _started.Task;
 
     public bool IsClosed => _closed.Task.IsCompleted;
 
@@ -155,6 +162,8 @@ internal sealed class WorkerChannel(string workerId, string appDirectory, Action
                 break;
             case StreamingMessage.ContentOneofCase.RpcLog:
                 var entry = message.RpcLog;
+                if (entry.Category == "Microsoft.Hosting.Lifetime" && entry.Message.StartsWith("Application started", StringComparison.Ordinal))
+                    _started.TrySetResult();
                 log($"[worker {entry.Level}] {entry.Category}: {entry.Message}{(entry.Exception is null ? "" : $" ({entry.Exception.Type}: {entry.Exception.Message})")}");
                 break;
         }

@@ -55,6 +55,8 @@ internal sealed class WorkerProcess : IDisposable
             }
         }
         start.Environment["FUNCTIONS_WORKER_RUNTIME"] = "dotnet-isolated";
+        // The stand-in waits for the lifetime's "Application started" message, whatever level the app logs at.
+        start.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
         // The worker's routing and function loading resolve paths against these; without them they throw.
         start.Environment["FUNCTIONS_WORKER_DIRECTORY"] = appDirectory;
         start.Environment["FUNCTIONS_APPLICATION_DIRECTORY"] = appDirectory;
