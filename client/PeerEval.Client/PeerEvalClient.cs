@@ -36,23 +36,29 @@ public sealed class PeerEvalClient(HttpClient http)
         return await ReadAsync<SubmissionReceipt>(response, cancellationToken);
     }
 
-    public async Task<Report> GetReportAsync(string serviceId, DateOnly from, DateOnly to, CancellationToken cancellationToken = default)
+    /// <summary>A service's report; with no query, the last 12 months.</summary>
+    public async Task<Report> GetReportAsync(string serviceId, ReportQuery? query = null, CancellationToken cancellationToken = default)
     {
-        using var response = await http.GetAsync(ReportPath(serviceId, from, to), cancellationToken);
+        using var response = await http.GetAsync(ReportPath(serviceId, query), cancellationToken);
         return await ReadAsync<Report>(response, cancellationToken);
     }
 
-    public async Task<string> GetReportCsvAsync(string serviceId, DateOnly from, DateOnly to, CancellationToken cancellationToken = default)
+    public async Task<string> GetReportCsvAsync(string serviceId, ReportQuery? query = null, CancellationToken cancellationToken = default)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, ReportPath(serviceId, from, to));
+        using var request = new HttpRequestMessage(HttpMethod.Get, ReportPath(serviceId, query));
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/csv"));
         using var response = await http.SendAsync(request, cancellationToken);
         await ThrowIfProblemAsync(response, cancellationToken);
         return await response.Content.ReadAsStringAsync(cancellationToken);
     }
 
-    private static string ReportPath(string serviceId, DateOnly from, DateOnly to) =>
-        string.Create(CultureInfo.InvariantCulture, $"api/reports/{Uri.EscapeDataString(serviceId)}?from={from:yyyy-MM}&to={to:yyyy-MM}");
+    private static string ReportPath(string serviceId, ReportQuery? query)
+    {
+        var parameters = new[] { ("granularity", query?.Granularity), ("from", query?.From), ("to", query?.To) }
+            .Where(p => p.Item2 is not null)
+            .Select(p => $"{p.Item1}={Uri.EscapeDataString(p.Item2!)}");
+        return $"api/reports/{Uri.EscapeDataString(serviceId)}?{string.Join('&', parameters)}";
+    }
 
     private static async Task<T> ReadAsync<T>(HttpResponseMessage response, CancellationToken cancellationToken)
     {
@@ -76,4 +82,17 @@ public sealed class PeerEvalClient(HttpClient http)
         }
         throw new PeerEvalProblemException(response.StatusCode, title ?? response.ReasonPhrase, errors);
     }
+}
+
+/// <summary>
+/// Which report to fetch: granularity "month", "quarter" or "year", and a range in that granularity
+/// (2026-03, 2026-Q1, 2026); anything left null takes the API's default.
+/// </summary>
+public sealed record ReportQuery(string? Granularity = null, string? From = null, string? To = null)
+{
+    public static ReportQuery Months(string from, string to) => new("month", from, to);
+
+    public static ReportQuery Quarters(string from, string to) => new("quarter", from, to);
+
+    public static ReportQuery Years(string from, string to) => new("year", from, to);
 }

@@ -18,36 +18,43 @@ public sealed class ContributionTests
             Obs("b3", Occasion.Baseline, "2026-03-05", 30),
             Obs("b4", Occasion.Baseline, "2026-04-05", 40),
         ]);
-        Assert.Equal(6, contributions["2026-03"].Changes.Single().Change);
+        Assert.Equal(6, contributions["2026-03"].Groups[FollowupChange].Values.Single());
     }
 
     [Fact]
     public void A_followup_without_an_earlier_baseline_makes_no_pair_until_one_arrives()
     {
         var followup = Obs("f1", Occasion.Followup, "2026-03-05", 20);
-        Assert.Empty(Contributions.Compute([followup])["2026-03"].Changes);
+        Assert.DoesNotContain(FollowupChange, Contributions.Compute([followup])["2026-03"].Groups.Keys);
         var paired = Contributions.Compute([followup, Obs("b1", Occasion.Baseline, "2026-02-01", 12)]);
-        Assert.Equal(8, paired["2026-03"].Changes.Single().Change);
-        Assert.Empty(paired["2026-02"].Changes);
+        Assert.Equal(8, paired["2026-03"].Groups[FollowupChange].Values.Single());
+        Assert.DoesNotContain(FollowupChange, paired["2026-02"].Groups.Keys);
     }
 
+    private static readonly string FollowupChange = FigureGroup.Change("hope-core@1", Occasion.Followup).Key;
+
     [Fact]
-    public void Each_active_month_remembers_the_participants_previous_active_month()
+    public void Each_month_remembers_which_of_the_eleven_months_before_it_the_participant_was_in_the_same_group()
     {
         var contributions = Contributions.Compute([
-            Obs("a", Occasion.Baseline, "2026-01-05", 10, Stay("2025-12-01", "2026-02-10")),
-            Obs("b", Occasion.Followup, "2026-03-05", 11),
+            Obs("a", Occasion.Baseline, "2025-01-05", 10),
+            Obs("b", Occasion.Baseline, "2026-01-05", 10, Stay("2025-12-01", "2026-02-10")),
+            Obs("c", Occasion.Followup, "2026-03-05", 11),
+            Obs("d", Occasion.Baseline, "2026-03-06", 12),
         ]);
-        Assert.Null(contributions["2026-01"].PreviousActiveMonth);
+        var baseline = FigureGroup.Cell("hope-core@1", Occasion.Baseline).Key;
+        Assert.Equal(0, contributions["2026-01"].EarlierMonths); // January 2025 is twelve months back: out of sight
         Assert.False(contributions["2026-02"].IsActive); // a stay's discharge month, no submission there
-        Assert.Equal("2026-01", contributions["2026-03"].PreviousActiveMonth);
+        Assert.Equal(0b10, contributions["2026-03"].EarlierMonths); // active two months before
+        Assert.Equal(0b10, contributions["2026-03"].Groups[baseline].EarlierMonths);
+        Assert.Equal(0, contributions["2026-03"].Groups[FollowupChange].EarlierMonths);
     }
 
     private static readonly Gen<List<Observation>> Histories =
-        Gen.Select(Gen.Int[0, 5], Gen.Int[1, 6], Gen.Int[1, 28], Gen.Int[8, 40], Gen.Int[0, 3], Gen.Int[0, 60])
+        Gen.Select(Gen.Int[0, 5], Gen.Int[0, 17], Gen.Int[1, 28], Gen.Int[8, 40], Gen.Int[0, 3], Gen.Int[0, 60])
             .Select((occasion, month, day, score, stay, days) =>
             {
-                var completedOn = new DateOnly(2026, month, day);
+                var completedOn = new DateOnly(2025, 7, day).AddMonths(month);
                 return (occasion, completedOn, score, stay, days);
             })
             .Array[1, 6]
@@ -100,15 +107,20 @@ public sealed class ContributionTests
         }, iter: 500);
 
     [Fact]
-    public void Distinct_participants_over_any_range_equal_a_plain_count() =>
-        Gen.Select(Histories.List[1, 8], Gen.Int[1, 6], Gen.Int[0, 5]).Sample((histories, fromMonth, length) =>
+    public void Distinct_people_over_any_set_of_months_within_a_year_equal_a_plain_count() =>
+        Gen.Select(Histories.List[1, 8], Gen.Int[0, 6], Gen.Int[1, 4095]).Sample((histories, start, pick) =>
         {
-            var from = new DateOnly(2026, fromMonth, 1);
-            var to = from.AddMonths(length);
-            var report = ReportBuilder.Build("s", from, to, ReportStates.FromHistories(histories), 0, DateTimeOffset.UnixEpoch);
-            var expected = histories.Count(h => h.Any(o => new DateOnly(o.CompletedOn.Year, o.CompletedOn.Month, 1) is var m && m >= from && m <= to));
-            Assert.Equal(expected, report.Total.Participants);
-            Assert.Equal(histories.Sum(h => h.Count(o => o.CompletedOn >= from && o.CompletedOn < to.AddMonths(1))), report.Total.Submissions);
+            var first = ReportingCalendar.MonthIndex(2025, 7) + start;
+            var months = Enumerable.Range(0, 12).Where(i => (pick >> i & 1) == 1).Select(i => first + i).ToHashSet();
+            var states = ReportStates.FromHistories(histories);
+            ReportState? StateOf(int month) => states.GetValueOrDefault(ReportingCalendar.MonthName(month));
+            bool InSet(DateOnly date) => months.Contains(ReportingCalendar.MonthIndex(date));
+
+            Assert.Equal(histories.Count(h => h.Any(o => InSet(o.CompletedOn))), Presence.DistinctPeople(m => StateOf(m)?.Participants, months));
+            var baseline = FigureGroup.Cell("hope-core@1", Occasion.Baseline).Key;
+            Assert.Equal(
+                histories.Count(h => h.Any(o => o.Occasion == Occasion.Baseline && o.Scores.Count > 0 && InSet(o.CompletedOn))),
+                Presence.DistinctPeople(m => StateOf(m)?.Groups.GetValueOrDefault(baseline)?.People, months));
         }, iter: 1000);
 
     [Fact]

@@ -1,28 +1,24 @@
+using PeerEval.Domain.Instruments;
+using PeerEval.Domain.Reports;
 using PeerEval.Domain.Submissions;
-using PeerEval.Contracts;
 
 namespace PeerEval.Domain.Aggregation;
 
 public enum ReliableChange { NotAssessed, NoReliableChange, Improved, Deteriorated }
 
-public sealed record CellValue(string InstrumentId, Occasion Occasion, double Score);
-
-public sealed record ChangeValue(string InstrumentId, double Change, ReliableChange Reliable);
+/// <summary>
+/// What one participant adds to one figure group in one month: their values, the earlier months
+/// they were in the group (see <see cref="Presence"/>), and for changes the reliable-change counts.
+/// </summary>
+public sealed record GroupContribution(IReadOnlyList<double> Values, int EarlierMonths, int Assessed = 0, int Improved = 0, int Deteriorated = 0);
 
 /// <summary>
 /// Everything one participant adds to one month's report. Reports are sums of these, so a
 /// participant's effect can be replaced as a whole whenever their history changes, which makes
 /// aggregation idempotent and independent of message order.
 /// </summary>
-public sealed record MonthContribution(
-    int Submissions,
-    string? PreviousActiveMonth,
-    IReadOnlyList<CellValue> Cells,
-    IReadOnlyList<ChangeValue> Changes,
-    IReadOnlyList<int> StayDays)
+public sealed record MonthContribution(int Submissions, int EarlierMonths, IReadOnlyDictionary<string, GroupContribution> Groups)
 {
-    public static readonly MonthContribution None = new(0, null, [], [], []);
-
     public bool IsActive => Submissions > 0;
 }
 
@@ -34,47 +30,55 @@ public static class Contributions
         var observations = history.ToList();
         observations.Sort(Observation.CompareChronologically);
 
-        var submissions = new SortedDictionary<string, int>(StringComparer.Ordinal);
-        var cells = new Dictionary<string, List<CellValue>>();
-        var changes = new Dictionary<string, List<ChangeValue>>();
-        var stays = new Dictionary<string, List<int>>();
+        var submissions = new Dictionary<int, int>();
+        var groups = new Dictionary<(int Month, string Group), List<(double Value, ReliableChange Reliable)>>();
+        void Add(int month, FigureGroup group, double value, ReliableChange reliable = ReliableChange.NotAssessed)
+        {
+            if (!groups.TryGetValue((month, group.Key), out var values))
+                groups[(month, group.Key)] = values = [];
+            values.Add((value, reliable));
+        }
 
         foreach (var observation in observations)
         {
-            var month = Period.Of(observation.CompletedOn);
+            var month = ReportingCalendar.MonthIndex(observation.CompletedOn);
             submissions[month] = submissions.GetValueOrDefault(month) + 1;
             foreach (var score in observation.Scores)
             {
-                ListFor(cells, month).Add(new CellValue(score.InstrumentId, observation.Occasion, score.Score));
-                if (observation.Occasion != Occasion.Baseline
-                    && LatestEarlierBaseline(observations, observation, score.InstrumentId) is { } baseline)
-                    ListFor(changes, month).Add(ChangeFrom(baseline, score));
+                Add(month, FigureGroup.Cell(score.Key, observation.Occasion), score.Score);
+                if (observation.Occasion != Occasion.Baseline && LatestEarlierBaseline(observations, observation, score.Key) is { } baseline)
+                {
+                    var (change, reliable) = ChangeFrom(baseline, score);
+                    Add(month, FigureGroup.Change(score.Key, observation.Occasion), change, reliable);
+                }
             }
         }
-
         foreach (var (dischargedOn, days) in ClosedStays(observations))
-            ListFor(stays, Period.Of(dischargedOn)).Add(days);
+            Add(ReportingCalendar.MonthIndex(dischargedOn), FigureGroup.Stays, days);
 
+        var activeMonths = submissions.Keys.ToHashSet();
+        var groupMonths = groups.Keys.GroupBy(k => k.Group, k => k.Month).ToDictionary(g => g.Key, g => (IReadOnlySet<int>)g.ToHashSet());
         var result = new SortedDictionary<string, MonthContribution>(StringComparer.Ordinal);
-        string? previousActive = null;
-        foreach (var month in submissions.Keys.Union(changes.Keys).Union(stays.Keys).Order(StringComparer.Ordinal))
+        foreach (var month in activeMonths.Union(groups.Keys.Select(k => k.Month)))
         {
             var count = submissions.GetValueOrDefault(month);
-            result[month] = new MonthContribution(
-                count,
-                count > 0 ? previousActive : null,
-                OrEmpty(cells.GetValueOrDefault(month)),
-                OrEmpty(changes.GetValueOrDefault(month)),
-                OrEmpty(stays.GetValueOrDefault(month)));
-            if (count > 0)
-                previousActive = month;
+            var byGroup = new SortedDictionary<string, GroupContribution>(StringComparer.Ordinal);
+            foreach (var ((_, group), values) in groups.Where(g => g.Key.Month == month))
+                byGroup[group] = new GroupContribution(
+                    values.Select(v => v.Value).ToList(),
+                    Presence.EarlierMonths(month, groupMonths[group]),
+                    values.Count(v => v.Reliable != ReliableChange.NotAssessed),
+                    values.Count(v => v.Reliable == ReliableChange.Improved),
+                    values.Count(v => v.Reliable == ReliableChange.Deteriorated));
+            result[ReportingCalendar.MonthName(month)] = new MonthContribution(
+                count, count > 0 ? Presence.EarlierMonths(month, activeMonths) : 0, byGroup);
         }
         return result;
     }
 
-    private static ChangeValue ChangeFrom(ScoredInstrument baseline, ScoredInstrument later)
+    private static (double Change, ReliableChange Reliable) ChangeFrom(ScoredInstrument baseline, ScoredInstrument later)
     {
-        var change = later.Score - baseline.Score;
+        var change = Scores.Exact(later.Score - baseline.Score);
         var improvement = later.HigherIsBetter ? change : -change;
         var reliable = later.ReliableChangeThreshold switch
         {
@@ -83,14 +87,14 @@ public static class Contributions
             var t when improvement < -t => ReliableChange.Deteriorated,
             _ => ReliableChange.NoReliableChange,
         };
-        return new ChangeValue(later.InstrumentId, change, reliable);
+        return (change, reliable);
     }
 
-    /// <summary>The baseline on the same instrument completed most recently before the later occasion.</summary>
-    private static ScoredInstrument? LatestEarlierBaseline(List<Observation> chronological, Observation later, string instrumentId) =>
+    /// <summary>The baseline on the same instrument version completed most recently before the later occasion.</summary>
+    private static ScoredInstrument? LatestEarlierBaseline(List<Observation> chronological, Observation later, string instrumentKey) =>
         chronological
             .Where(o => o.Occasion == Occasion.Baseline && o.CompletedOn < later.CompletedOn)
-            .Select(o => o.Scores.FirstOrDefault(s => s.InstrumentId == instrumentId))
+            .Select(o => o.Scores.FirstOrDefault(s => s.Key == instrumentKey))
             .LastOrDefault(s => s is not null);
 
     /// <summary>
@@ -103,15 +107,6 @@ public static class Contributions
             .GroupBy(o => o.Stay!.AdmittedOn)
             .Select(g => (AdmittedOn: g.Key, DischargedOn: g.Last().Stay!.DischargedOn!.Value))
             .Select(s => (s.DischargedOn, s.DischargedOn.DayNumber - s.AdmittedOn.DayNumber));
-
-    private static List<T> ListFor<T>(Dictionary<string, List<T>> byMonth, string month)
-    {
-        if (!byMonth.TryGetValue(month, out var list))
-            byMonth[month] = list = [];
-        return list;
-    }
-
-    private static IReadOnlyList<T> OrEmpty<T>(List<T>? values) => values ?? [];
 }
 
 public static class ReportStates

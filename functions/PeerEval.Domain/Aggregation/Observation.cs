@@ -7,7 +7,11 @@ namespace PeerEval.Domain.Aggregation;
 /// One instrument's score as it stood when the submission was accepted. The direction and
 /// reliable-change threshold travel with it so that later edits to a definition never rewrite history.
 /// </summary>
-public sealed record ScoredInstrument(string InstrumentId, double Score, bool HigherIsBetter, double? ReliableChangeThreshold);
+public sealed record ScoredInstrument(string InstrumentId, double Score, bool HigherIsBetter, double? ReliableChangeThreshold, int Version = 1)
+{
+    /// <summary>Figures and pairs never mix versions, so everything is keyed by id and version.</summary>
+    public string Key => FigureGroup.InstrumentKey(InstrumentId, Version);
+}
 
 /// <summary>What aggregation needs of one submission: no answers, no free text, no participant reference.</summary>
 public sealed record Observation(
@@ -24,7 +28,7 @@ public sealed record Observation(
         request.Responses
             .Select(r => (r.Instrument, Score: Scoring.Score(r.Instrument, r.Answers)
                 ?? throw new InvalidOperationException($"Validated answers for '{r.Instrument.Id}' did not score.")))
-            .Select(r => new ScoredInstrument(r.Instrument.Id, r.Score.Total, r.Instrument.HigherIsBetter, r.Instrument.ReliableChange?.Threshold))
+            .Select(r => new ScoredInstrument(r.Instrument.Id, r.Score.Total, r.Instrument.HigherIsBetter, r.Instrument.ReliableChange?.Threshold, r.Instrument.Version))
             .OrderBy(s => s.InstrumentId, StringComparer.Ordinal)
             .ToList(),
         request.Stay);
@@ -34,30 +38,5 @@ public sealed record Observation(
     {
         var byDate = a.CompletedOn.CompareTo(b.CompletedOn);
         return byDate != 0 ? byDate : string.CompareOrdinal(a.SubmissionId, b.SubmissionId);
-    }
-}
-
-public static class Period
-{
-    public static string Of(DateOnly date) => $"{date.Year:D4}-{date.Month:D2}";
-
-    public static bool TryParse(string? text, out DateOnly firstDay)
-    {
-        firstDay = default;
-        return text is { Length: 7 } && text[4] == '-'
-            && int.TryParse(text.AsSpan(0, 4), System.Globalization.NumberStyles.None, null, out var year)
-            && int.TryParse(text.AsSpan(5, 2), System.Globalization.NumberStyles.None, null, out var month)
-            && year is >= 1950 and <= 9999 && month is >= 1 and <= 12
-            && (firstDay = new DateOnly(year, month, 1)) != default;
-    }
-
-    public static IEnumerable<string> Range(DateOnly from, DateOnly to)
-    {
-        for (var month = from; month <= to; month = month.AddMonths(1))
-        {
-            yield return Of(month);
-            if (month == to)
-                yield break; // before AddMonths: after 9999-12 there is no month to move to
-        }
     }
 }

@@ -3,6 +3,15 @@ namespace PeerEval.Domain.Instruments;
 /// <summary>A scored questionnaire: the total and each subscale, after reversal and prorating.</summary>
 public sealed record InstrumentScore(string InstrumentId, double Total, IReadOnlyDictionary<string, double> Subscales, int Answered);
 
+public static class Scores
+{
+    /// <summary>
+    /// Scores and changes rounded to 1e-9: a prorated 31 * 8 / 7 and the same score reached another
+    /// way are then one value, so equal scores always count as equal.
+    /// </summary>
+    public static double Exact(double value) => Math.Round(value, 9, MidpointRounding.AwayFromZero);
+}
+
 public static class Scoring
 {
     /// <summary>
@@ -50,11 +59,11 @@ public static class Scoring
         var n = items.Count;
         if (answered == 0 || n - answered > (allowedMissing ?? definition.Scoring.ProrateMaxMissing))
             return null;
-        return definition.Scoring.Method switch
+        return Scores.Exact(definition.Scoring.Method switch
         {
             ScoringMethod.Mean => (double)sum / answered,
             _ when answered == n => sum,
             _ => (double)sum * n / answered,
-        };
+        });
     }
 }

@@ -1,81 +1,101 @@
+using PeerEval.Contracts;
 using PeerEval.Domain.Aggregation;
 using PeerEval.Domain.Statistics;
-using PeerEval.Contracts;
 
 namespace PeerEval.Domain.Reports;
 
-/// <summary>Turns monthly report states into the contract's figures, applying disclosure control.</summary>
+/// <summary>Turns monthly report states into the contract's figures for months, quarters or years, applying disclosure control.</summary>
 public static class ReportBuilder
 {
+    /// <summary>
+    /// Every month a report reads: all of each reporting year its periods fall in, because what a year
+    /// may publish is decided over the whole year.
+    /// </summary>
+    public static IEnumerable<int> MonthsToRead(ReportingCalendar calendar, ReportPeriod from, ReportPeriod to) =>
+        calendar.Range(from, to).Select(p => calendar.YearOf(p.FirstMonth)).Distinct().SelectMany(y => y.Months);
+
+    /// <param name="months">The state of each month, or null where nothing was recorded.</param>
+    /// <param name="secondarySuppression">Off only to show, in tests, what the residue rule prevents.</param>
     public static Report Build(
-        string serviceId, DateOnly from, DateOnly to, IReadOnlyDictionary<string, ReportState> months,
-        int minCellSize, DateTimeOffset generatedAt)
+        string serviceId, ReportingCalendar calendar, ReportPeriod from, ReportPeriod to, Func<int, ReportState?> months,
+        int minCellSize, DateTimeOffset generatedAt, bool secondarySuppression = true)
     {
-        var periods = new List<PeriodFigures>();
-        var total = new ReportState();
-        long totalParticipants = 0;
-        var fromPeriod = Period.Of(from);
-        foreach (var period in Period.Range(from, to))
-        {
-            var state = months.GetValueOrDefault(period) ?? new ReportState();
-            var figures = FiguresOf(state, state.Participants, minCellSize);
-            periods.Add(new PeriodFigures(period, figures.Submissions, figures.Participants, figures.Instruments, figures.LengthOfStay));
-            total.Merge(state);
-            totalParticipants += state.ParticipantsByPreviousMonth
-                .Where(p => string.CompareOrdinal(p.Key, fromPeriod) < 0)
-                .Sum(p => p.Value);
-        }
-        return new Report(serviceId, Period.Of(from), Period.Of(to), generatedAt, minCellSize, periods,
-            FiguresOf(total, totalParticipants, minCellSize));
+        var periods = calendar.Range(from, to).ToList();
+        var published = periods.Select(p => calendar.YearOf(p.FirstMonth)).Distinct()
+            .SelectMany(year => Disclosure.Publishable(calendar, year, months, minCellSize, secondarySuppression))
+            .ToHashSet();
+        return new Report(serviceId, ReportingCalendar.NameOf(from.Granularity), from.Name, to.Name, generatedAt, minCellSize,
+            periods.Select(p => FiguresOf(p, months, group => minCellSize > 0 && !published.Contains((group, p.Name)))).ToList());
     }
 
-    public static Figures FiguresOf(ReportState state, long participants, int minCellSize)
+    private static PeriodFigures FiguresOf(ReportPeriod period, Func<int, ReportState?> months, Func<string, bool> suppressed)
     {
+        var monthSet = period.Months.ToHashSet();
+        var states = period.Months.Select(months).OfType<ReportState>().ToList();
         var instruments = new SortedDictionary<string, InstrumentFigures>(StringComparer.Ordinal);
-        foreach (var (key, histogram) in state.Cells)
+        var stays = StaysOf(new FigureState(), 0, suppressed(FigureGroup.Stays.Key));
+
+        foreach (var key in states.SelectMany(s => s.Groups.Keys).Distinct(StringComparer.Ordinal))
         {
-            var separator = key.IndexOf('|');
-            InstrumentFor(key[..separator]).Occasions[key[(separator + 1)..]] = CellOf(histogram, minCellSize);
+            var merged = new FigureState();
+            foreach (var state in states.Select(s => s.Groups.GetValueOrDefault(key)).OfType<FigureState>())
+            {
+                merged.Values.Merge(state.Values);
+                merged.Assessed += state.Assessed;
+                merged.Improved += state.Improved;
+                merged.Deteriorated += state.Deteriorated;
+            }
+            var people = Presence.DistinctPeople(m => months(m)?.Groups.GetValueOrDefault(key)?.People, monthSet);
+            var group = FigureGroup.Parse(key);
+            switch (group.Kind)
+            {
+                case FigureKind.Cell:
+                    InstrumentFor(group.Instrument).Occasions[group.Occasion] = CellOf(merged.Values, people, suppressed(key));
+                    break;
+                case FigureKind.Change:
+                    InstrumentFor(group.Instrument).Change[group.Occasion] = ChangeOf(merged, people, suppressed(key));
+                    break;
+                default:
+                    stays = StaysOf(merged, people, suppressed(key));
+                    break;
+            }
         }
-        foreach (var (instrumentId, change) in state.Changes)
-            instruments[instrumentId] = InstrumentFor(instrumentId) with { Change = ChangeOf(change, minCellSize) };
+        return new PeriodFigures(period.Name, states.Sum(s => s.Submissions),
+            Presence.DistinctPeople(m => months(m)?.Participants, monthSet), instruments, stays);
 
-        return new Figures(state.Submissions, participants, instruments, StaysOf(state.Stays, minCellSize));
-
-        InstrumentFigures InstrumentFor(string id) =>
-            instruments.TryGetValue(id, out var figures)
+        InstrumentFigures InstrumentFor(string instrument) =>
+            instruments.TryGetValue(instrument, out var figures)
                 ? figures
-                : instruments[id] = new InstrumentFigures(new SortedDictionary<string, Cell>(StringComparer.Ordinal), ChangeOf(new ChangeState(), minCellSize));
+                : instruments[instrument] = new InstrumentFigures(new(StringComparer.Ordinal), new(StringComparer.Ordinal));
     }
 
-    private static bool Suppressed(long n, int minCellSize) => n < minCellSize;
+    private static Cell CellOf(Histogram values, long people, bool suppressed) =>
+        suppressed || values.IsEmpty
+            ? new Cell(values.Count, people, null, null, null, null, null, suppressed)
+            : new Cell(values.Count, people, Rounded(values.Mean()), Rounded(values.SampleSd()),
+                Rounded(values.Quantile(0.5)), Rounded(values.Quantile(0.25)), Rounded(values.Quantile(0.75)), false);
 
-    public static Cell CellOf(Histogram values, int minCellSize)
-    {
-        var n = values.Count;
-        if (Suppressed(n, minCellSize) || n == 0)
-            return new Cell(n, null, null, null, null, null, null, null, Suppressed(n, minCellSize));
-        return new Cell(n, values.Mean(), values.SampleSd(), values.Quantile(0.5), values.Quantile(0.25), values.Quantile(0.75),
-            values.Min, values.Max, false);
-    }
-
-    public static ChangeFigures ChangeOf(ChangeState change, int minCellSize)
+    private static ChangeFigures ChangeOf(FigureState change, long people, bool suppressed)
     {
         var pairs = change.Values.Count;
-        if (Suppressed(pairs, minCellSize) || pairs == 0)
-            return new ChangeFigures(pairs, null, null, null, null, null, Suppressed(pairs, minCellSize));
+        if (suppressed || pairs == 0)
+            return new ChangeFigures(pairs, people, null, null, null, null, null, suppressed);
         var mean = change.Values.Mean();
         var sd = change.Values.SampleSd();
         var assessed = change.Assessed > 0;
-        return new ChangeFigures(pairs, mean, sd, sd is > 0 ? mean / sd : null,
+        return new ChangeFigures(pairs, people, Rounded(mean), Rounded(sd), sd is > 0 ? Rounded(mean / sd) : null,
             assessed ? change.Improved : null, assessed ? change.Deteriorated : null, false);
     }
 
-    public static LengthOfStayFigures StaysOf(Histogram days, int minCellSize)
+    private static LengthOfStayFigures StaysOf(FigureState stays, long people, bool suppressed)
     {
-        var n = days.Count;
-        if (Suppressed(n, minCellSize) || n == 0)
-            return new LengthOfStayFigures(n, null, null, null, null, null, Suppressed(n, minCellSize));
-        return new LengthOfStayFigures(n, days.Mean(), days.SampleSd(), days.Quantile(0.5), days.Quantile(0.25), days.Quantile(0.75), false);
+        var days = stays.Values;
+        return suppressed || days.IsEmpty
+            ? new LengthOfStayFigures(days.Count, people, null, null, null, null, null, suppressed)
+            : new LengthOfStayFigures(days.Count, people, Rounded(days.Mean()), Rounded(days.SampleSd()),
+                Rounded(days.Quantile(0.5)), Rounded(days.Quantile(0.25)), Rounded(days.Quantile(0.75)), false);
     }
+
+    /// <summary>Served to at most 6 decimals: 2.35, never 2.3499999999999996.</summary>
+    private static double? Rounded(double? value) => value is { } v ? Math.Round(v, 6, MidpointRounding.AwayFromZero) : null;
 }

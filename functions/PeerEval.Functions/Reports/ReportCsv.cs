@@ -7,26 +7,27 @@ namespace PeerEval.Functions.Reports;
 
 /// <summary>
 /// The report as long-format CSV: one row per period and figure, so it filters and pivots cleanly in a
-/// spreadsheet. Suppressed figures are empty cells, and each suppressed group says so in its own row.
+/// spreadsheet. `group` names the figure group: an occasion (baseline, followup, discharge), a change
+/// (change:followup, change:discharge) or lengthOfStay; it is empty for the period's counts. Suppressed
+/// figures are empty cells, and each group says whether it is suppressed in a row of its own.
 /// </summary>
 public static class ReportCsv
 {
-    public const string Header = "serviceId,period,instrument,occasion,figure,value";
+    public const string Header = "serviceId,granularity,period,instrument,group,figure,value";
 
     public static string Write(Report report)
     {
         var csv = new StringBuilder().Append(Header).Append("\r\n");
         foreach (var period in report.Periods)
-            WriteFigures(csv, report.ServiceId, period.Period, period);
-        WriteFigures(csv, report.ServiceId, "total", report.Total);
+            WriteFigures(csv, report, period);
         return csv.ToString();
     }
 
-    private static void WriteFigures(StringBuilder csv, string serviceId, string period, Figures figures)
+    private static void WriteFigures(StringBuilder csv, Report report, PeriodFigures figures)
     {
-        void Row(string instrument, string occasion, string figure, object? value) =>
-            csv.Append(Field(serviceId)).Append(',').Append(Field(period)).Append(',').Append(Field(instrument)).Append(',')
-               .Append(Field(occasion)).Append(',').Append(figure).Append(',').Append(Format(value)).Append("\r\n");
+        void Row(string instrument, string group, string figure, object? value) =>
+            csv.Append(Field(report.ServiceId)).Append(',').Append(report.Granularity).Append(',').Append(Field(figures.Period)).Append(',')
+               .Append(Field(instrument)).Append(',').Append(Field(group)).Append(',').Append(figure).Append(',').Append(Format(value)).Append("\r\n");
 
         Row("", "", "submissions", figures.Submissions);
         Row("", "", "participants", figures.Participants);
@@ -35,26 +36,30 @@ public static class ReportCsv
             foreach (var (occasion, cell) in f.Occasions)
             {
                 Row(instrument, occasion, "n", cell.N);
+                Row(instrument, occasion, "people", cell.People);
                 Row(instrument, occasion, "mean", cell.Mean);
                 Row(instrument, occasion, "sd", cell.Sd);
                 Row(instrument, occasion, "median", cell.Median);
                 Row(instrument, occasion, "q1", cell.Q1);
                 Row(instrument, occasion, "q3", cell.Q3);
-                Row(instrument, occasion, "min", cell.Min);
-                Row(instrument, occasion, "max", cell.Max);
                 Row(instrument, occasion, "suppressed", cell.Suppressed);
             }
-            var c = f.Change;
-            Row(instrument, "change", "pairs", c.Pairs);
-            Row(instrument, "change", "meanChange", c.MeanChange);
-            Row(instrument, "change", "sdChange", c.SdChange);
-            Row(instrument, "change", "effectSize", c.EffectSize);
-            Row(instrument, "change", "reliablyImproved", c.ReliablyImproved);
-            Row(instrument, "change", "reliablyDeteriorated", c.ReliablyDeteriorated);
-            Row(instrument, "change", "suppressed", c.Suppressed);
+            foreach (var (occasion, c) in f.Change)
+            {
+                var group = $"change:{occasion}";
+                Row(instrument, group, "pairs", c.Pairs);
+                Row(instrument, group, "people", c.People);
+                Row(instrument, group, "meanChange", c.MeanChange);
+                Row(instrument, group, "sdChange", c.SdChange);
+                Row(instrument, group, "effectSize", c.EffectSize);
+                Row(instrument, group, "reliablyImproved", c.ReliablyImproved);
+                Row(instrument, group, "reliablyDeteriorated", c.ReliablyDeteriorated);
+                Row(instrument, group, "suppressed", c.Suppressed);
+            }
         }
         var s = figures.LengthOfStay;
         Row("", "lengthOfStay", "stays", s.Stays);
+        Row("", "lengthOfStay", "people", s.People);
         Row("", "lengthOfStay", "meanDays", s.MeanDays);
         Row("", "lengthOfStay", "sdDays", s.SdDays);
         Row("", "lengthOfStay", "medianDays", s.MedianDays);

@@ -4,20 +4,24 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
 using PeerEval.Domain;
-using PeerEval.Domain.Aggregation;
 using PeerEval.Domain.Reports;
 using PeerEval.Functions.Aggregation;
 using PeerEval.Functions.Auth;
 using PeerEval.Functions.Hosting;
+using PeerEval.Functions.Services;
 using PeerEval.Contracts;
 
 namespace PeerEval.Functions.Reports;
 
 public sealed class ReportingOptions
 {
-    /// <summary>Figures built from fewer people than this are suppressed; 0 turns suppression off.</summary>
+    /// <summary>Figure groups with fewer people than this are suppressed; 0 turns suppression off (tests only).</summary>
     [Range(0, 1000)]
     public int MinCellSize { get; set; } = 5;
+
+    /// <summary>The month quarters and years start from: 1 for calendar years, 4 for the UK financial year.</summary>
+    [Range(1, 12)]
+    public int YearStartMonth { get; set; } = 1;
 }
 
 public static class ReportsModule
@@ -29,52 +33,75 @@ public static class ReportsModule
     }
 }
 
-public sealed class ReportFunctions(ReportRows reports, IOptions<ReportingOptions> options, TimeProvider clock)
+public sealed class ReportFunctions(ReportRows reports, ServiceDirectory services, IOptions<ReportingOptions> options, TimeProvider clock)
 {
     /// <summary>Ten years of months in one report at the most.</summary>
     public const int MaxMonths = 120;
+
+    /// <summary>Periods a report covers when it names none: the last 12 months, 4 quarters or 3 years.</summary>
+    private static int DefaultCount(Granularity granularity) => granularity switch
+    {
+        Granularity.Quarter => 4,
+        Granularity.Year => 3,
+        _ => 12,
+    };
 
     [Function("GetReport")]
     [Authorize(Policy = KeyPolicies.Report)]
     [ProducesResponseType<Report>(200)]
     [ProducesResponseType<string>(200, "text/csv")]
     [ProducesResponseType(400)]
+    [ProducesResponseType(404)]
     public async Task<IResult> GetAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/{serviceId}")] HttpRequest request, string serviceId)
     {
         var ct = request.HttpContext.RequestAborted;
         var now = clock.GetUtcNow();
+        var calendar = new ReportingCalendar(options.Value.YearStartMonth);
         var errors = new ErrorBag();
-        var thisMonth = new DateOnly(now.Year, now.Month, 1);
-        var fromMonth = ParseMonth(request.Query["from"], "from", thisMonth.AddMonths(-11), errors);
-        var toMonth = ParseMonth(request.Query["to"], "to", thisMonth, errors);
-        if (errors.IsEmpty && fromMonth > toMonth)
+        if (!ReportingCalendar.TryParseGranularity(request.Query["granularity"], out var granularity))
+            errors.Add("granularity", "Must be month, quarter or year.");
+        var current = calendar.Containing(granularity, ReportingCalendar.MonthIndex(now.Year, now.Month));
+        var to = ParsePeriod(calendar, granularity, request.Query["to"], "to", current, errors);
+        var from = ParsePeriod(calendar, granularity, request.Query["from"], "from", Earlier(calendar, to, DefaultCount(granularity) - 1), errors);
+        if (errors.IsEmpty && from.FirstMonth > to.FirstMonth)
             errors.Add("from", "Must not be after 'to'.");
-        if (errors.IsEmpty && MonthsBetween(fromMonth, toMonth) >= MaxMonths)
+        if (errors.IsEmpty && to.LastMonth - from.FirstMonth + 1 > MaxMonths)
             errors.Add("to", $"A report spans at most {MaxMonths} months.");
         if (!errors.IsEmpty)
             return ApiConventions.ValidationProblem(errors);
+        if (await services.FindAsync(serviceId, ct) is null)
+            return TypedResults.Problem(statusCode: 404, title: "No such service.");
 
-        // One point read per month: the cost follows the months asked for, never the submissions stored.
-        var months = Period.Range(fromMonth, toMonth).ToList();
-        var states = await Task.WhenAll(months.Select(m => reports.ReadStateAsync(serviceId, m, ct)));
+        // One point read per month of each reporting year asked about: the cost follows the periods, never the submissions stored.
+        var months = ReportBuilder.MonthsToRead(calendar, from, to).ToList();
+        var states = await Task.WhenAll(months.Select(m => reports.ReadStateAsync(serviceId, ReportingCalendar.MonthName(m), ct)));
         var byMonth = months.Zip(states).Where(x => x.Second is not null).ToDictionary(x => x.First, x => x.Second!);
-        var report = ReportBuilder.Build(serviceId, fromMonth, toMonth, byMonth, options.Value.MinCellSize, now);
+        var report = ReportBuilder.Build(serviceId, calendar, from, to, byMonth.GetValueOrDefault, options.Value.MinCellSize, now);
 
         return WantsCsv(request)
             ? TypedResults.Text(ReportCsv.Write(report), "text/csv; charset=utf-8")
             : TypedResults.Ok(report);
     }
 
-    /// <summary>Counted, not added: adding months to 9990-01 runs past the last date there is.</summary>
-    private static int MonthsBetween(DateOnly from, DateOnly to) => (to.Year - from.Year) * 12 + to.Month - from.Month;
+    /// <summary>The period some number of periods before another, or the calendar's first where that runs out.</summary>
+    private static ReportPeriod Earlier(ReportingCalendar calendar, ReportPeriod period, int count)
+    {
+        var firstMonth = Math.Max(period.FirstMonth - count * period.MonthCount, ReportingCalendar.MonthIndex(ReportingCalendar.FirstYear, 1));
+        return calendar.Containing(period.Granularity, firstMonth);
+    }
 
-    private static DateOnly ParseMonth(string? text, string name, DateOnly fallback, ErrorBag errors)
+    private static ReportPeriod ParsePeriod(ReportingCalendar calendar, Granularity granularity, string? text, string name, ReportPeriod fallback, ErrorBag errors)
     {
         if (string.IsNullOrEmpty(text))
             return fallback;
-        if (Period.TryParse(text, out var month))
-            return month;
-        errors.Add(name, "Must be a month written YYYY-MM.");
+        if (calendar.TryParse(granularity, text, out var period))
+            return period;
+        errors.Add(name, granularity switch
+        {
+            Granularity.Quarter => "Must be a quarter written YYYY-Qn (n from 1 to 4).",
+            Granularity.Year => "Must be a year written YYYY.",
+            _ => "Must be a month written YYYY-MM.",
+        });
         return fallback;
     }
 
