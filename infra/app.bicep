@@ -8,6 +8,10 @@ param participantKey string
 param bootstrapAdminKeySha256 string
 param minCellSize int
 
+@minValue(1)
+@maxValue(12)
+param yearStartMonth int
+
 // Built-in role ids: the host needs blob (its leases and the deployment package); the app needs queues and tables.
 var roles = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
@@ -136,6 +140,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'PeerEval__Storage__Prefix', value: '' }
         { name: 'PeerEval__Auth__BootstrapAdminKeySha256', value: bootstrapAdminKeySha256 }
         { name: 'PeerEval__Reporting__MinCellSize', value: string(minCellSize) }
+        { name: 'PeerEval__Reporting__YearStartMonth', value: string(yearStartMonth) }
       ]
     }
   }

@@ -23,6 +23,11 @@ param bootstrapAdminKeySha256 string = ''
 @description('Figures from fewer people than this are suppressed in reports (0 turns suppression off).')
 param minCellSize int = 5
 
+@description('First month of reporting quarters and years: 1 for calendar years, 4 for the UK financial year.')
+@minValue(1)
+@maxValue(12)
+param yearStartMonth int = 1
+
 var tags = { 'azd-env-name': environmentName }
 var token = toLower(uniqueString(subscription().id, environmentName, location))
 
@@ -42,6 +47,7 @@ module app 'app.bicep' = {
     participantKey: participantKey
     bootstrapAdminKeySha256: bootstrapAdminKeySha256
     minCellSize: minCellSize
+    yearStartMonth: yearStartMonth
   }
 }
 

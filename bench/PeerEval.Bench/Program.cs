@@ -15,8 +15,14 @@ using PeerEval.Testing;
 using PeerEval.Contracts;
 
 // `npm run bench`: starts its own Azurite, runs every measure against its same-run baseline,
-// prints the table and writes bench/results/latest.md and a dated JSON file.
+// prints the table and writes bench/results/latest.md and a dated JSON file. `--disclosure` prints
+// how much disclosure control suppresses on simulated services instead (no storage involved).
 var total = Stopwatch.StartNew();
+if (args.Contains("--disclosure"))
+{
+    DisclosureSimulation.Run();
+    return;
+}
 // Each phase gets an Azurite of its own: Azurite slows and stalls as it accumulates data, and a phase's
 // baseline is measured on the same instance as the phase itself.
 Azurite azurite = null!;
@@ -100,7 +106,7 @@ async Task HotOurs()
     {
         watch.Restart(); // from the moment it answers: start-up is not aggregation
         using var reader = aggregator.Client(await aggregator.IssueKeyAsync("report", "hot"));
-        while ((await reader.GetFromJsonAsync<JsonElement>("/api/reports/hot?from=2026-03&to=2026-03")).GetProperty("total").GetProperty("submissions").GetInt32() < ids.Count)
+        while ((await reader.GetFromJsonAsync<JsonElement>("/api/reports/hot?from=2026-03&to=2026-03")).GetProperty("periods")[0].GetProperty("submissions").GetInt32() < ids.Count)
             await Task.Delay(50);
     }
     hotOurs = ids.Count / watch.Elapsed.TotalSeconds;
@@ -219,6 +225,7 @@ async Task ReportLatency()
     foreach (var (service, n) in sizes)
     {
         var load = Stopwatch.StartNew();
+        await app.RegisterServiceAsync(service);
         await StoreDirectlyAsync(submissions, service, n);
         var rebuild = await admin.PostAsync($"/api/manage/services/{service}/rebuild", null);
         rebuild.EnsureSuccessStatusCode();
@@ -235,8 +242,9 @@ async Task ReportLatency()
             var report = await reader.GetFromJsonAsync<JsonElement>($"/api/reports/{service}?from=2025-04&to=2026-03");
             if (i >= 20)
                 times.Add(watch.Elapsed.TotalMilliseconds);
-            if (i == 0 && report.GetProperty("total").GetProperty("submissions").GetInt32() != n)
-                throw new InvalidOperationException($"{service} reports {report.GetProperty("total").GetProperty("submissions")} submissions, not {n}.");
+            var stored = report.GetProperty("periods").EnumerateArray().Sum(p => p.GetProperty("submissions").GetInt32());
+            if (i == 0 && stored != n)
+                throw new InvalidOperationException($"{service} reports {stored} submissions, not {n}.");
         }
         times.Sort();
         medians[service] = Percentile(times, 0.5);

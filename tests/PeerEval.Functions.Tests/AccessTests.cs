@@ -93,6 +93,7 @@ public sealed class AccessTests : IAsyncLifetime
     public async Task A_report_key_for_service_a_never_sees_service_b_and_stops_working_once_revoked()
     {
         var admin = _app.Client(TestApp.AdminKey);
+        await admin.PutAsJsonAsync("/api/manage/services/service-a", new { name = "A", allowedOrigins = Array.Empty<string>() });
         var issued = await (await admin.PostAsync("/api/manage/keys", TestApp.Json("""{ "role": "report", "services": ["service-a"] }"""))).Content.ReadFromJsonAsync<JsonElement>();
         var key = issued.GetProperty("key").GetString()!;
         var client = _app.Client(key);

@@ -72,49 +72,61 @@ public sealed class AggregationTests
         await Task.Delay(500);
     }
 
-    /// <summary>The report without its timestamp, so two reads of the same figures compare equal as text.</summary>
+    /// <summary>
+    /// The reports by month, quarter and year over the data's span, without their timestamps, so two
+    /// reads of the same figures compare equal as text.
+    /// </summary>
     internal static async Task<string> ReportTextAsync(TestApp app)
     {
-        var report = await app.Client(TestApp.ReportKey).GetFromJsonAsync<Dictionary<string, JsonElement>>("/api/reports/demo?from=2025-11&to=2026-04");
-        report!.Remove("generatedAt");
-        return JsonSerializer.Serialize(report);
+        var reports = new Dictionary<string, Dictionary<string, JsonElement>>();
+        foreach (var (granularity, from, to) in new[] { ("month", "2025-11", "2026-04"), ("quarter", "2025-Q4", "2026-Q2"), ("year", "2025", "2026") })
+        {
+            var report = await app.Client(TestApp.ReportKey).GetFromJsonAsync<Dictionary<string, JsonElement>>($"/api/reports/demo?granularity={granularity}&from={from}&to={to}");
+            report!.Remove("generatedAt");
+            reports[granularity] = report;
+        }
+        return JsonSerializer.Serialize(reports);
     }
 
-    internal static void AssertMatchesReference(JsonElement report, IReadOnlyList<RawSubmission> submissions)
+    internal static void AssertMatchesReference(JsonElement reports, IReadOnlyList<RawSubmission> submissions)
     {
-        var periods = report.GetProperty("periods").EnumerateArray().Select(p => (p.GetProperty("period").GetString()!, p))
-            .Append(("total", report.GetProperty("total")));
-        foreach (var (period, figures) in periods)
+        var periods = reports.EnumerateObject().SelectMany(r => r.Value.GetProperty("periods").EnumerateArray()).ToList();
+        Assert.Equal(6 + 3 + 2, periods.Count);
+        foreach (var figures in periods)
         {
-            var expected = PlainReference.For(submissions, p => period == "total" || p == period);
+            var period = figures.GetProperty("period").GetString()!;
+            var expected = PlainReference.For(submissions, period);
             Assert.Equal(expected.Submissions, figures.GetProperty("submissions").GetInt32());
             Assert.Equal(expected.Participants, figures.GetProperty("participants").GetInt32());
 
             var instruments = figures.GetProperty("instruments");
-            if (expected.Cells.Count == 0 && expected.Pairs == 0)
+            if (expected.Cells.Count == 0 && expected.Changes.Count == 0)
             {
-                Assert.False(instruments.TryGetProperty("hope-core", out _), period);
+                Assert.False(instruments.TryGetProperty("hope-core@1", out _), period);
             }
             else
             {
-                var hope = instruments.GetProperty("hope-core");
-                foreach (var (occasion, (n, mean)) in expected.Cells)
+                var hope = instruments.GetProperty("hope-core@1");
+                foreach (var (occasion, (n, people, mean)) in expected.Cells)
                 {
                     var cell = hope.GetProperty("occasions").GetProperty(occasion);
-                    Assert.Equal(n, cell.GetProperty("n").GetInt32());
-                    Assert.Equal(mean, cell.GetProperty("mean").GetDouble(), 9);
+                    Assert.Equal((n, people), (cell.GetProperty("n").GetInt32(), cell.GetProperty("people").GetInt32()));
+                    Assert.Equal(mean, cell.GetProperty("mean").GetDouble(), 6);
                 }
                 Assert.Equal(expected.Cells.Count, hope.GetProperty("occasions").EnumerateObject().Count());
-                var change = hope.GetProperty("change");
-                Assert.Equal(expected.Pairs, change.GetProperty("pairs").GetInt32());
-                if (expected.MeanChange is { } meanChange)
-                    Assert.Equal(meanChange, change.GetProperty("meanChange").GetDouble(), 9);
+                foreach (var (occasion, (pairs, people, mean)) in expected.Changes)
+                {
+                    var change = hope.GetProperty("change").GetProperty(occasion);
+                    Assert.Equal((pairs, people), (change.GetProperty("pairs").GetInt32(), change.GetProperty("people").GetInt32()));
+                    Assert.Equal(mean, change.GetProperty("meanChange").GetDouble(), 6);
+                }
+                Assert.Equal(expected.Changes.Count, hope.GetProperty("change").EnumerateObject().Count());
             }
 
             var stays = figures.GetProperty("lengthOfStay");
             Assert.Equal(expected.Stays, stays.GetProperty("stays").GetInt32());
             if (expected.MeanDays is { } meanDays)
-                Assert.Equal(meanDays, stays.GetProperty("meanDays").GetDouble(), 9);
+                Assert.Equal(meanDays, stays.GetProperty("meanDays").GetDouble(), 6);
         }
     }
 
@@ -155,8 +167,8 @@ public sealed class AggregationTests
         // Replaying again and redelivering changes nothing: counted once.
         await app.Queue(app.Names.SubmissionQueue).SendMessageAsync(poisoned[0].MessageText);
         await WaitForEmptyQueueAsync(app);
-        var cell = (await app.ReportAsync("2026-02", "2026-02")).GetProperty("total").GetProperty("instruments")
-            .GetProperty("hope-core").GetProperty("occasions").GetProperty("baseline");
+        var cell = (await app.ReportAsync("2026-02", "2026-02")).GetProperty("periods")[0].GetProperty("instruments")
+            .GetProperty("hope-core@1").GetProperty("occasions").GetProperty("baseline");
         Assert.Equal(1, cell.GetProperty("n").GetInt32());
     }
 
@@ -200,20 +212,24 @@ public sealed class AggregationTests
         await app.WaitForStatusAsync(bodies.Select(b => (string)b["submissionId"]!));
 
         var report = await app.ReportAsync("2026-01", "2026-04");
-        var baseline = report.GetProperty("periods")[2].GetProperty("instruments").GetProperty("hope-core").GetProperty("occasions").GetProperty("baseline");
-        Assert.Equal(23.6, baseline.GetProperty("mean").GetDouble(), 12);
-        Assert.Equal(Math.Sqrt(32.8), baseline.GetProperty("sd").GetDouble(), 12);
+        var baseline = report.GetProperty("periods")[2].GetProperty("instruments").GetProperty("hope-core@1").GetProperty("occasions").GetProperty("baseline");
+        Assert.Equal(23.6, baseline.GetProperty("mean").GetDouble());
+        Assert.Equal(Math.Round(Math.Sqrt(32.8), 6), baseline.GetProperty("sd").GetDouble());
         Assert.Equal((24.0, 20.0, 28.0), (baseline.GetProperty("median").GetDouble(), baseline.GetProperty("q1").GetDouble(), baseline.GetProperty("q3").GetDouble()));
-        var change = report.GetProperty("periods")[3].GetProperty("instruments").GetProperty("hope-core").GetProperty("change");
-        Assert.Equal(5, change.GetProperty("pairs").GetInt32());
-        Assert.Equal(2.6, change.GetProperty("meanChange").GetDouble(), 12);
-        Assert.Equal(2.6 / Math.Sqrt(49.8), change.GetProperty("effectSize").GetDouble(), 12);
-        Assert.Equal((2, 1), (change.GetProperty("reliablyImproved").GetInt32(), change.GetProperty("reliablyDeteriorated").GetInt32()));
-        var stays = report.GetProperty("total").GetProperty("lengthOfStay");
-        Assert.Equal(4, stays.GetProperty("stays").GetInt32());
-        Assert.True(stays.GetProperty("suppressed").GetBoolean()); // four stays, below five
+        var april = report.GetProperty("periods")[3].GetProperty("instruments").GetProperty("hope-core@1");
+        var followup = april.GetProperty("change").GetProperty("followup");
+        Assert.Equal((4, 4), (followup.GetProperty("pairs").GetInt32(), followup.GetProperty("people").GetInt32()));
+        Assert.True(followup.GetProperty("suppressed").GetBoolean()); // four people, below five
+        Assert.Equal(JsonValueKind.Null, followup.GetProperty("meanChange").ValueKind);
+        Assert.Equal(1, april.GetProperty("change").GetProperty("discharge").GetProperty("pairs").GetInt32());
+
+        var year = (await app.ReportAsync("2026", "2026", granularity: "year")).GetProperty("periods")[0];
+        var stays = year.GetProperty("lengthOfStay");
+        Assert.Equal((4, 4), (stays.GetProperty("stays").GetInt32(), stays.GetProperty("people").GetInt32()));
+        Assert.True(stays.GetProperty("suppressed").GetBoolean()); // four people, below five
         Assert.Equal(JsonValueKind.Null, stays.GetProperty("meanDays").ValueKind);
-        Assert.Equal(5, report.GetProperty("total").GetProperty("participants").GetInt32());
+        Assert.Equal(5, year.GetProperty("participants").GetInt32());
+        Assert.False(year.GetProperty("instruments").GetProperty("hope-core@1").GetProperty("occasions").GetProperty("baseline").GetProperty("suppressed").GetBoolean());
     }
 
     /// <summary>A hope-core body whose score is exactly the one given (8..40): answers chosen to sum to it.</summary>

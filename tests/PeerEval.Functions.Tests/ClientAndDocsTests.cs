@@ -43,12 +43,15 @@ public sealed class ClientAndDocsTests : IAsyncLifetime
         await _app.WaitForStatusAsync(["client-1"]);
         Assert.Equal("aggregated", (await submitter.GetSubmissionAsync("demo", "client-1")).Status);
 
-        var report = await ClientFor(TestApp.ReportKey).GetReportAsync("demo", new DateOnly(2026, 5, 1), new DateOnly(2026, 6, 1));
+        var reader = ClientFor(TestApp.ReportKey);
+        var report = await reader.GetReportAsync("demo", ReportQuery.Months("2026-05", "2026-06"));
         Assert.Equal(["2026-05", "2026-06"], report.Periods.Select(p => p.Period));
-        Assert.Equal(1, report.Total.Submissions);
-        Assert.Equal(4.0, report.Total.Instruments["empowerment-core"].Occasions["baseline"].Mean);
+        Assert.Equal([0L, 1], report.Periods.Select(p => p.Submissions));
+        Assert.Equal(4.0, report.Periods[1].Instruments["empowerment-core@1"].Occasions["baseline"].Mean);
         Assert.Equal(31, report.Periods[1].LengthOfStay.MeanDays); // counted in the month of discharge
-        Assert.StartsWith("serviceId,period", await ClientFor(TestApp.ReportKey).GetReportCsvAsync("demo", new DateOnly(2026, 5, 1), new DateOnly(2026, 6, 1)));
+        var quarter = await reader.GetReportAsync("demo", ReportQuery.Quarters("2026-Q2", "2026-Q2"));
+        Assert.Equal(("quarter", "2026-Q2", 1L), (quarter.Granularity, quarter.Periods.Single().Period, quarter.Periods.Single().Participants));
+        Assert.StartsWith("serviceId,granularity,period", await reader.GetReportCsvAsync("demo", ReportQuery.Years("2026", "2026")));
     }
 
     [Fact]
@@ -88,6 +91,9 @@ public sealed class ClientAndDocsTests : IAsyncLifetime
         var submit = document.GetProperty("paths").GetProperty("/api/services/{serviceId}/submissions").GetProperty("post");
         Assert.True(submit.GetProperty("responses").TryGetProperty("202", out _));
         Assert.True(submit.GetProperty("responses").TryGetProperty("401", out _));
+        var report = document.GetProperty("paths").GetProperty("/api/reports/{serviceId}").GetProperty("get");
+        Assert.Equal(["serviceId", "granularity", "from", "to"], report.GetProperty("parameters").EnumerateArray().Select(p => p.GetProperty("name").GetString()));
+        Assert.True(report.GetProperty("responses").TryGetProperty("404", out _));
         Assert.True(submit.GetProperty("requestBody").GetProperty("content").TryGetProperty("application/json", out _));
     }
 }

@@ -29,64 +29,110 @@ public sealed class ReportTests
     public async Task Csv_and_json_agree_figure_for_figure()
     {
         await using var app = await AppWithDataAsync(minCellSize: 3, participants: 4);
-        var json = await app.ReportAsync("2026-01", "2026-03");
-        var request = new HttpRequestMessage(HttpMethod.Get, "/api/reports/demo?from=2026-01&to=2026-03");
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/csv"));
-        var response = await app.Client(TestApp.ReportKey).SendAsync(request);
-        Assert.Equal("text/csv", response.Content.Headers.ContentType!.MediaType);
-        var lines = (await response.Content.ReadAsStringAsync()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal("serviceId,period,instrument,occasion,figure,value", lines[0]);
-
-        var csv = lines.Skip(1).Select(l => l.Split(',')).ToList();
-        var compared = 0;
-        foreach (var row in csv)
+        foreach (var (granularity, from, to) in new[] { ("month", "2026-01", "2026-03"), ("quarter", "2026-Q1", "2026-Q2"), ("year", "2026", "2026") })
         {
-            var figures = row[1] == "total" ? json.GetProperty("total") : json.GetProperty("periods").EnumerateArray().Single(p => p.GetProperty("period").GetString() == row[1]);
-            var holder = (row[2], row[3]) switch
+            var json = await app.ReportAsync(from, to, granularity: granularity);
+            var request = new HttpRequestMessage(HttpMethod.Get, $"/api/reports/demo?granularity={granularity}&from={from}&to={to}");
+            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/csv"));
+            var response = await app.Client(TestApp.ReportKey).SendAsync(request);
+            Assert.Equal("text/csv", response.Content.Headers.ContentType!.MediaType);
+            var lines = (await response.Content.ReadAsStringAsync()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+            Assert.Equal("serviceId,granularity,period,instrument,group,figure,value", lines[0]);
+
+            var csv = lines.Skip(1).Select(l => l.Split(',')).ToList();
+            foreach (var row in csv)
             {
-                ("", "lengthOfStay") => figures.GetProperty("lengthOfStay"),
-                ("", "") => figures,
-                (var instrument, "change") => figures.GetProperty("instruments").GetProperty(instrument).GetProperty("change"),
-                (var instrument, var occasion) => figures.GetProperty("instruments").GetProperty(instrument).GetProperty("occasions").GetProperty(occasion),
-            };
-            var value = holder.GetProperty(row[4]);
-            var expected = value.ValueKind switch
-            {
-                JsonValueKind.Null => "",
-                JsonValueKind.True => "true",
-                JsonValueKind.False => "false",
-                _ => value.GetDouble().ToString("R", CultureInfo.InvariantCulture),
-            };
-            Assert.Equal(expected, row[5]);
-            compared++;
+                Assert.Equal(granularity, row[1]);
+                var figures = json.GetProperty("periods").EnumerateArray().Single(p => p.GetProperty("period").GetString() == row[2]);
+                var holder = (row[3], row[4]) switch
+                {
+                    ("", "lengthOfStay") => figures.GetProperty("lengthOfStay"),
+                    ("", "") => figures,
+                    (var instrument, var group) when group.StartsWith("change:", StringComparison.Ordinal) =>
+                        figures.GetProperty("instruments").GetProperty(instrument).GetProperty("change").GetProperty(group["change:".Length..]),
+                    (var instrument, var occasion) => figures.GetProperty("instruments").GetProperty(instrument).GetProperty("occasions").GetProperty(occasion),
+                };
+                var value = holder.GetProperty(row[5]);
+                var expected = value.ValueKind switch
+                {
+                    JsonValueKind.Null => "",
+                    JsonValueKind.True => "true",
+                    JsonValueKind.False => "false",
+                    _ => value.GetDouble().ToString("R", CultureInfo.InvariantCulture),
+                };
+                Assert.Equal(expected, row[6]);
+            }
+            // Every figure the JSON holds has its row: the leaves of the periods, less the period names.
+            Assert.Equal(Leaves(json.GetProperty("periods")) - json.GetProperty("periods").GetArrayLength(), csv.Count);
+            Assert.Contains(csv, r => r[5] == "mean" && r[6] != "");
         }
-        Assert.True(compared > 50, $"only {compared} figures compared");
-        Assert.Contains(csv, r => r[4] == "mean" && r[5] != "");
     }
 
+    private static int Leaves(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.Object => element.EnumerateObject().Sum(p => Leaves(p.Value)),
+        JsonValueKind.Array => element.EnumerateArray().Sum(Leaves),
+        _ => 1,
+    };
+
     [Fact]
-    public async Task Suppression_applies_below_the_threshold_and_not_at_it()
+    public async Task Groups_with_fewer_people_than_the_threshold_are_suppressed_and_no_single_values_are_served()
     {
         await using (var atThreshold = await AppWithDataAsync(minCellSize: 5, participants: 5))
         {
             var cell = (await atThreshold.ReportAsync("2026-01", "2026-02")).GetProperty("periods")[0]
-                .GetProperty("instruments").GetProperty("hope-core").GetProperty("occasions").GetProperty("baseline");
+                .GetProperty("instruments").GetProperty("hope-core@1").GetProperty("occasions").GetProperty("baseline");
             Assert.False(cell.GetProperty("suppressed").GetBoolean());
             Assert.Equal(JsonValueKind.Number, cell.GetProperty("mean").ValueKind);
+            Assert.False(cell.TryGetProperty("min", out _));
+            Assert.False(cell.TryGetProperty("max", out _));
         }
         await using var below = await AppWithDataAsync(minCellSize: 5, participants: 4);
         var report = await below.ReportAsync("2026-01", "2026-02");
         var january = report.GetProperty("periods")[0];
-        var baseline = january.GetProperty("instruments").GetProperty("hope-core").GetProperty("occasions").GetProperty("baseline");
+        var baseline = january.GetProperty("instruments").GetProperty("hope-core@1").GetProperty("occasions").GetProperty("baseline");
         Assert.True(baseline.GetProperty("suppressed").GetBoolean());
-        foreach (var figure in new[] { "mean", "sd", "median", "q1", "q3", "min", "max" })
+        Assert.Equal((4, 4), (baseline.GetProperty("n").GetInt32(), baseline.GetProperty("people").GetInt32()));
+        foreach (var figure in new[] { "mean", "sd", "median", "q1", "q3" })
             Assert.Equal(JsonValueKind.Null, baseline.GetProperty(figure).ValueKind);
-        var change = report.GetProperty("total").GetProperty("instruments").GetProperty("hope-core").GetProperty("change");
+        var change = report.GetProperty("periods")[1].GetProperty("instruments").GetProperty("hope-core@1").GetProperty("change").GetProperty("followup");
         Assert.True(change.GetProperty("suppressed").GetBoolean());
         Assert.Equal(JsonValueKind.Null, change.GetProperty("meanChange").ValueKind);
         var stays = january.GetProperty("lengthOfStay");
         Assert.True(stays.GetProperty("suppressed").GetBoolean());
         Assert.Equal(JsonValueKind.Null, stays.GetProperty("medianDays").ValueKind);
+    }
+
+    [Fact]
+    public async Task Quarters_and_years_follow_the_configured_first_month_of_the_year()
+    {
+        await using var app = await TestApp.StartAsync(new Dictionary<string, string?>
+        {
+            ["PeerEval:Reporting:MinCellSize"] = "0",
+            ["PeerEval:Reporting:YearStartMonth"] = "4",
+        });
+        var bodies = new[] { "2025-03-31", "2025-04-01", "2025-06-30", "2026-03-31" }
+            .Select((date, i) => Hope($"p{i}", "baseline", date, Uniform(3))).ToList();
+        foreach (var body in bodies)
+            Assert.Equal(HttpStatusCode.Accepted, (await app.SubmitAsync(body)).StatusCode);
+        await app.WaitForStatusAsync(bodies.Select(b => (string)b["submissionId"]!));
+
+        var quarters = await app.ReportAsync("2024-Q4", "2025-Q4", granularity: "quarter");
+        Assert.Equal("quarter", quarters.GetProperty("granularity").GetString());
+        Assert.Equal(
+            [("2024-Q4", 1), ("2025-Q1", 2), ("2025-Q2", 0), ("2025-Q3", 0), ("2025-Q4", 1)],
+            quarters.GetProperty("periods").EnumerateArray().Select(p => (p.GetProperty("period").GetString(), p.GetProperty("submissions").GetInt32())));
+        var years = await app.ReportAsync("2024", "2025", granularity: "year");
+        Assert.Equal([1, 3], years.GetProperty("periods").EnumerateArray().Select(p => p.GetProperty("participants").GetInt32()));
+    }
+
+    [Fact]
+    public async Task A_report_for_a_service_that_does_not_exist_is_404()
+    {
+        await using var app = await TestApp.StartAsync(queueTriggers: false);
+        var response = await app.Client(TestApp.ReportKey).GetAsync("/api/reports/no-such-service");
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
     }
 
     [Theory]
@@ -96,12 +142,28 @@ public sealed class ReportTests
     [InlineData("from=2000-01&to=2026-01", "to")]
     [InlineData("from=9989-12&to=9999-12", "to")] // 121 months, one too many, at the end of the calendar
     [InlineData("from=9990-01", "from")] // after the default 'to', this month
+    [InlineData("granularity=week", "granularity")]
+    [InlineData("granularity=quarter&from=2026-Q5&to=2026-Q4", "from")]
+    [InlineData("granularity=quarter&from=2026-Q1&to=2026-03", "to")]
+    [InlineData("granularity=year&from=2010&to=2020", "to")] // eleven years: 132 months
+    [InlineData("granularity=year&from=1949&to=1950", "from")]
     public async Task A_bad_range_is_refused_naming_the_parameter(string query, string field)
     {
         await using var app = await TestApp.StartAsync(queueTriggers: false);
         var response = await app.Client(TestApp.ReportKey).GetAsync($"/api/reports/demo?{query}");
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.True((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty(field, out _));
+    }
+
+    [Fact]
+    public async Task Without_a_range_a_report_covers_the_last_twelve_months_four_quarters_or_three_years()
+    {
+        await using var app = await TestApp.StartAsync(queueTriggers: false);
+        foreach (var (granularity, count) in new[] { ("month", 12), ("quarter", 4), ("year", 3) })
+        {
+            var report = await app.Client(TestApp.ReportKey).GetFromJsonAsync<JsonElement>($"/api/reports/demo?granularity={granularity}");
+            Assert.Equal(count, report.GetProperty("periods").GetArrayLength());
+        }
     }
 
     [Fact]

@@ -63,12 +63,18 @@ public sealed class AppProcess : IAsyncDisposable
         return client;
     }
 
+    /// <summary>Issues a key for the services, registering any that do not exist yet (reports of unknown services are 404).</summary>
     public async Task<string> IssueKeyAsync(string role, params string[] services)
     {
+        foreach (var service in services.Where(s => s != "*"))
+            await RegisterServiceAsync(service);
         var response = await Client().PostAsJsonAsync("/api/manage/keys", new { role, services });
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!;
     }
+
+    public async Task RegisterServiceAsync(string serviceId) =>
+        (await Client().PutAsJsonAsync($"/api/manage/services/{serviceId}", new { name = serviceId, allowedOrigins = Array.Empty<string>() })).EnsureSuccessStatusCode();
 
     /// <summary>The worker's peak and current resident memory, from /proc (VmHWM, VmRSS), in MB.</summary>
     public (double PeakMb, double CurrentMb) Memory()

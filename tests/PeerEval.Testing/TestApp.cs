@@ -125,8 +125,8 @@ public sealed class TestApp : IAsyncDisposable
         }
     }
 
-    public async Task<JsonElement> ReportAsync(string from, string to, string service = "demo") =>
-        await Client(ReportKey).GetFromJsonAsync<JsonElement>($"/api/reports/{service}?from={from}&to={to}");
+    public async Task<JsonElement> ReportAsync(string from, string to, string service = "demo", string granularity = "month") =>
+        await Client(ReportKey).GetFromJsonAsync<JsonElement>($"/api/reports/{service}?granularity={granularity}&from={from}&to={to}");
 
     public async ValueTask DisposeAsync()
     {

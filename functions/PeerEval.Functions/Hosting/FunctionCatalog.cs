@@ -7,6 +7,14 @@ using Microsoft.Azure.Functions.Worker;
 namespace PeerEval.Functions.Hosting;
 
 /// <summary>One HTTP function as its attributes declare it: the app's only route table.</summary>
+/// <summary>A query parameter a function reads, for the OpenAPI document.</summary>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = true)]
+public sealed class QueryParameterAttribute(string name, string description) : Attribute
+{
+    public string Name { get; } = name;
+    public string Description { get; } = description;
+}
+
 public sealed record HttpFunction(
     string Name, IReadOnlyList<string> Methods, string Route, string? Policy, IReadOnlyList<ProducesResponseTypeAttribute> Responses, MethodInfo Method)
 {

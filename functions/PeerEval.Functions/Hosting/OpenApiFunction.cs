@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
@@ -61,6 +62,10 @@ public sealed class OpenApiFunction
             ["tags"] = new JsonArray(function.Method.DeclaringType!.Namespace!.Split('.')[^1]),
             ["parameters"] = new JsonArray(function.Route.Split('/').Where(s => s.StartsWith('{'))
                 .Select(s => (JsonNode)new JsonObject { ["name"] = s.Trim('{', '}'), ["in"] = "path", ["required"] = true, ["schema"] = new JsonObject { ["type"] = "string" } })
+                .Concat(function.Method.GetCustomAttributes<QueryParameterAttribute>().Select(q => (JsonNode)new JsonObject
+                {
+                    ["name"] = q.Name, ["in"] = "query", ["required"] = false, ["description"] = q.Description, ["schema"] = new JsonObject { ["type"] = "string" },
+                }))
                 .ToArray()),
             ["responses"] = responses,
         };

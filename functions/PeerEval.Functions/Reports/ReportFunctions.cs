@@ -52,6 +52,9 @@ public sealed class ReportFunctions(ReportRows reports, ServiceDirectory service
     [ProducesResponseType<string>(200, "text/csv")]
     [ProducesResponseType(400)]
     [ProducesResponseType(404)]
+    [QueryParameter("granularity", "month (default), quarter or year; quarters and years start at PeerEval__Reporting__YearStartMonth.")]
+    [QueryParameter("from", "First period, in the granularity: YYYY-MM, YYYY-Qn or YYYY. Default: 11 months, 3 quarters or 2 years before 'to'.")]
+    [QueryParameter("to", "Last period, in the granularity. Default: the current one. At most 120 months in all.")]
     public async Task<IResult> GetAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/{serviceId}")] HttpRequest request, string serviceId)
     {
         var ct = request.HttpContext.RequestAborted;

@@ -69,8 +69,8 @@ public sealed class EmbeddedFormTests(BrowserFixture browser) : IClassFixture<Br
 
         await _app.WaitForStatusAsync([submissionId]);
         var month = DateTime.Now.ToString("yyyy-MM"); // the form dates a submission by the browser's today
-        var cell = (await _app.ReportAsync(month, month)).GetProperty("total").GetProperty("instruments")
-            .GetProperty("hope-core").GetProperty("occasions").GetProperty("baseline");
+        var cell = (await _app.ReportAsync(month, month)).GetProperty("periods")[0].GetProperty("instruments")
+            .GetProperty("hope-core@1").GetProperty("occasions").GetProperty("baseline");
         Assert.Equal(1, cell.GetProperty("n").GetInt32());
         Assert.Equal(4 + 5 + (6 - 2) + 4 + 3 + (6 - 1) + 5 + 4, cell.GetProperty("mean").GetDouble());
 

@@ -47,7 +47,7 @@ public sealed class FormHttpTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Contains("Thank you", await response.Content.ReadAsStringAsync());
         await _app.WaitForStatusAsync([submissionId]);
-        var stays = (await _app.ReportAsync("2026-01", "2026-01")).GetProperty("total").GetProperty("lengthOfStay");
+        var stays = (await _app.ReportAsync("2026-01", "2026-01")).GetProperty("periods")[0].GetProperty("lengthOfStay");
         Assert.Equal(10, stays.GetProperty("meanDays").GetDouble());
     }
 

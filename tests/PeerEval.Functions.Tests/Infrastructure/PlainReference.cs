@@ -37,30 +37,43 @@ public sealed record RawSubmission(string Id, string Participant, string Occasio
 /// </summary>
 public static class PlainReference
 {
-    public sealed record PeriodFigures(int Submissions, int Participants, Dictionary<string, (int N, double Mean)> Cells, int Pairs, double? MeanChange, int Stays, double? MeanDays);
+    public sealed record PeriodFigures(
+        int Submissions, int Participants,
+        Dictionary<string, (int N, int People, double Mean)> Cells,
+        Dictionary<string, (int Pairs, int People, double Mean)> Changes,
+        int Stays, double? MeanDays);
 
-    public static PeriodFigures For(IReadOnlyList<RawSubmission> all, Func<string, bool> inPeriod)
+    /// <summary>Whether a month (yyyy-MM) lies in a calendar-year period: a month, yyyy-Qn or yyyy.</summary>
+    public static bool InPeriod(string period, string month) => period.Length switch
     {
-        var here = all.Where(s => inPeriod(s.Period)).ToList();
-        var cells = here.GroupBy(s => s.Occasion).ToDictionary(g => g.Key, g => (g.Count(), g.Average(s => s.Score)));
+        4 => month.StartsWith(period, StringComparison.Ordinal),
+        7 when period[5] == 'Q' => month[..4] == period[..4] && (int.Parse(month[5..]) - 1) / 3 + 1 == period[6] - '0',
+        _ => month == period,
+    };
 
-        var changes = new List<double>();
+    public static PeriodFigures For(IReadOnlyList<RawSubmission> all, string period)
+    {
+        var here = all.Where(s => InPeriod(period, s.Period)).ToList();
+        var cells = here.GroupBy(s => s.Occasion).ToDictionary(g => g.Key, g => (g.Count(), g.Select(s => s.Participant).Distinct().Count(), g.Average(s => s.Score)));
+
+        var changes = new List<(string Occasion, string Participant, double Change)>();
         foreach (var later in here.Where(s => s.Occasion != "baseline"))
         {
             var baseline = all.Where(s => s.Participant == later.Participant && s.Occasion == "baseline" && s.CompletedOn < later.CompletedOn)
                 .OrderBy(s => s.CompletedOn).ThenBy(s => s.Id, StringComparer.Ordinal).LastOrDefault();
             if (baseline is not null)
-                changes.Add(later.Score - baseline.Score);
+                changes.Add((later.Occasion, later.Participant, later.Score - baseline.Score));
         }
 
         var stays = all.Where(s => s.DischargedOn is not null)
             .GroupBy(s => (s.Participant, s.AdmittedOn))
             .Select(g => g.OrderBy(s => s.CompletedOn).ThenBy(s => s.Id, StringComparer.Ordinal).Last())
-            .Where(s => inPeriod(s.DischargedOn!.Value.ToString("yyyy-MM")))
+            .Where(s => InPeriod(period, s.DischargedOn!.Value.ToString("yyyy-MM")))
             .Select(s => s.DischargedOn!.Value.DayNumber - s.AdmittedOn!.Value.DayNumber)
             .ToList();
 
         return new PeriodFigures(here.Count, here.Select(s => s.Participant).Distinct().Count(), cells,
-            changes.Count, changes.Count == 0 ? null : changes.Average(), stays.Count, stays.Count == 0 ? null : stays.Average());
+            changes.GroupBy(c => c.Occasion).ToDictionary(g => g.Key, g => (g.Count(), g.Select(c => c.Participant).Distinct().Count(), g.Average(c => c.Change))),
+            stays.Count, stays.Count == 0 ? null : stays.Average());
     }
 }
