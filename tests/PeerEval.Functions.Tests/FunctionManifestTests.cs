@@ -49,6 +49,21 @@ public sealed partial class FunctionManifestTests
     }
 
     [Fact]
+    public void Report_figures_carry_exactly_the_fields_the_contract_names()
+    {
+        var contract = string.Join(' ', File.ReadLines(Path.Combine(Repo.Root, "..", "shared", "api-v1.md")).Select(l => l.Trim()));
+        string[] Fields(string opening) =>
+            Regex.Match(contract, Regex.Escape(opening) + @"\s*\{([^{}]+)\}").Groups[1].Value.Split(',', StringSplitOptions.TrimEntries);
+        string[] Properties(Type type) => type.GetProperties().Select(p => JsonNamingPolicy.CamelCase.ConvertName(p.Name)).ToArray();
+
+        Assert.Equal(Fields("cell ="), Properties(typeof(Contracts.Cell)));
+        Assert.Equal(Fields("\"followup\" | \"discharge\":"), Properties(typeof(Contracts.ChangeFigures)));
+        Assert.Equal(Fields("lengthOfStay:"), Properties(typeof(Contracts.LengthOfStayFigures)));
+        var counts = Regex.Match(contract, @"figures = \{\s*(\w+),\s*(\w+),");
+        Assert.Equal(["period", counts.Groups[1].Value, counts.Groups[2].Value, "instruments", "lengthOfStay"], Properties(typeof(Contracts.PeriodFigures)));
+    }
+
+    [Fact]
     public void The_metadata_the_host_reads_matches_the_function_attributes_both_ways()
     {
         var declared = FunctionCatalog.HttpFunctions.SelectMany(f => f.Methods.Select(m => $"{m} {f.Path.TrimStart('/')}")).ToHashSet();
