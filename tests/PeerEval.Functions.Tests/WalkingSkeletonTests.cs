@@ -48,19 +48,19 @@ public sealed class WalkingSkeletonTests : IAsyncLifetime
         Assert.Equal("2026-03", march.GetProperty("period").GetString());
         Assert.Equal(3, march.GetProperty("submissions").GetInt32());
         Assert.Equal(3, march.GetProperty("participants").GetInt32());
-        var baseline = march.GetProperty("instruments").GetProperty("hope-core").GetProperty("occasions").GetProperty("baseline");
+        var baseline = march.GetProperty("instruments").GetProperty("hope-core@1").GetProperty("occasions").GetProperty("baseline");
         Assert.Equal(3, baseline.GetProperty("n").GetInt32());
         Assert.Equal(24.0, baseline.GetProperty("mean").GetDouble(), 9);
 
         var april = report.GetProperty("periods")[1];
         Assert.Equal(1, april.GetProperty("submissions").GetInt32());
-        var change = april.GetProperty("instruments").GetProperty("hope-core").GetProperty("change");
+        var change = april.GetProperty("instruments").GetProperty("hope-core@1").GetProperty("change").GetProperty("followup");
         Assert.Equal(1, change.GetProperty("pairs").GetInt32());
         Assert.Equal(8.0, change.GetProperty("meanChange").GetDouble(), 9);
 
-        var total = report.GetProperty("total");
-        Assert.Equal(4, total.GetProperty("submissions").GetInt32());
-        Assert.Equal(3, total.GetProperty("participants").GetInt32());
+        var year = (await _app.ReportAsync("2026", "2026", granularity: "year")).GetProperty("periods")[0];
+        Assert.Equal(4, year.GetProperty("submissions").GetInt32());
+        Assert.Equal(3, year.GetProperty("participants").GetInt32()); // distinct over the year, not 3 + 1
     }
 
     [Fact]
@@ -76,8 +76,8 @@ public sealed class WalkingSkeletonTests : IAsyncLifetime
         await using var worker = await TestApp.StartAsync(new Dictionary<string, string?> { ["PeerEval:Reporting:MinCellSize"] = "0" }, prefix: app.Prefix, keepStorage: true);
         await worker.WaitForStatusAsync([(string)body["submissionId"]!]);
         await AggregationTests.WaitForEmptyQueueAsync(worker);
-        var cell = (await worker.ReportAsync("2026-05", "2026-05")).GetProperty("total")
-            .GetProperty("instruments").GetProperty("hope-core").GetProperty("occasions").GetProperty("baseline");
+        var cell = (await worker.ReportAsync("2026-05", "2026-05")).GetProperty("periods")[0]
+            .GetProperty("instruments").GetProperty("hope-core@1").GetProperty("occasions").GetProperty("baseline");
         Assert.Equal(1, cell.GetProperty("n").GetInt32());
         Assert.Equal(32.0, cell.GetProperty("mean").GetDouble());
     }

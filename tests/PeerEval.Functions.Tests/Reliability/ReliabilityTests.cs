@@ -43,7 +43,7 @@ public sealed class ReliabilityTests
         app.Faults!.FailBefore = _ => false;
         Assert.Equal(HttpStatusCode.Accepted, (await app.SubmitAsync(body)).StatusCode); // same id, same body
         await app.WaitForStatusAsync([(string)body["submissionId"]!]);
-        var cell = (await app.ReportAsync("2026-03", "2026-03")).GetProperty("total").GetProperty("instruments").GetProperty("hope-core").GetProperty("occasions").GetProperty("baseline");
+        var cell = (await app.ReportAsync("2026-03", "2026-03")).GetProperty("periods")[0].GetProperty("instruments").GetProperty("hope-core@1").GetProperty("occasions").GetProperty("baseline");
         Assert.Equal(1, cell.GetProperty("n").GetInt32());
     }
 
@@ -65,11 +65,12 @@ public sealed class ReliabilityTests
         var erased = await (await admin.PostAsJsonAsync("/api/manage/services/demo/erasures", new { participantRef = "erase-me" })).Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal(2, erased.GetProperty("erasedSubmissions").GetInt32());
 
-        var report = await app.ReportAsync("2026-03", "2026-04");
-        Assert.Equal(1, report.GetProperty("total").GetProperty("submissions").GetInt32());
-        Assert.Equal(1, report.GetProperty("total").GetProperty("participants").GetInt32());
-        Assert.Equal(0, report.GetProperty("total").GetProperty("lengthOfStay").GetProperty("stays").GetInt32());
-        Assert.Equal(12.0 + 8, report.GetProperty("total").GetProperty("instruments").GetProperty("hope-core").GetProperty("occasions").GetProperty("baseline").GetProperty("mean").GetDouble());
+        var report = await app.ReportAsync("2026", "2026", granularity: "year");
+        var year = report.GetProperty("periods")[0];
+        Assert.Equal(1, year.GetProperty("submissions").GetInt32());
+        Assert.Equal(1, year.GetProperty("participants").GetInt32());
+        Assert.Equal(0, year.GetProperty("lengthOfStay").GetProperty("stays").GetInt32());
+        Assert.Equal(12.0 + 8, year.GetProperty("instruments").GetProperty("hope-core@1").GetProperty("occasions").GetProperty("baseline").GetProperty("mean").GetDouble());
         Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync($"/api/services/demo/submissions/{bodies[1]["submissionId"]}")).StatusCode);
 
         // Nothing of theirs is left: no scores, no answers, no hash on the tombstones.
@@ -77,9 +78,9 @@ public sealed class ReliabilityTests
         Assert.Equal(2, rows.Count(r => r.GetString("Status") == "erased" && !r.ContainsKey("Observation") && !r.ContainsKey("Answers") && !r.ContainsKey("Participant")));
 
         // The report equals a rebuild, and the audit says what happened and by whom, not to whom.
-        var before = JsonSerializer.Serialize(report.GetProperty("total"));
+        var before = JsonSerializer.Serialize(year);
         await admin.PostAsync("/api/manage/services/demo/rebuild", null);
-        Assert.Equal(before, JsonSerializer.Serialize((await app.ReportAsync("2026-03", "2026-04")).GetProperty("total")));
+        Assert.Equal(before, JsonSerializer.Serialize((await app.ReportAsync("2026", "2026", granularity: "year")).GetProperty("periods")[0]));
         var audit = Assert.Single((await admin.GetFromJsonAsync<JsonElement>("/api/manage/services/demo/audit")).EnumerateArray());
         Assert.Equal("erase-participant", audit.GetProperty("action").GetString());
         Assert.Equal(2, audit.GetProperty("submissions").GetInt32());
