@@ -91,4 +91,21 @@ public sealed class InstrumentTests
         Assert.Equal(1.96 * 6.0 * Math.Sqrt(2) * Math.Sqrt(0.15), rc.Threshold, 12);
         Assert.Equal(6.4412, rc.Threshold, 4);
     }
+
+    [Fact]
+    public void A_definition_keeps_its_version_for_new_wording_and_takes_the_next_for_a_new_scale()
+    {
+        var hope = BuiltInInstruments.HopeCore with { Version = 3 };
+        Assert.Equal(1, InstrumentVersions.Versioned(null, hope with { Version = 7 }).Version);
+        Assert.Equal(3, InstrumentVersions.Versioned(hope, hope with { Title = "Reworded", Items = [.. hope.Items.Select(i => i with { Text = "New words" })] }).Version);
+        InstrumentDefinition[] rescaled =
+        [
+            hope with { Items = [.. hope.Items.Select((i, n) => n == 0 ? i with { Max = 7 } : i)] },
+            hope with { Items = [.. hope.Items.Select((i, n) => n == 1 ? i with { Reversed = !i.Reversed } : i)] },
+            hope with { Items = [.. hope.Items.Skip(1)] },
+            hope with { Scoring = hope.Scoring with { Method = ScoringMethod.Mean } },
+            hope with { Scoring = hope.Scoring with { ProrateMaxMissing = hope.Scoring.ProrateMaxMissing + 1 } },
+        ];
+        Assert.All(rescaled, changed => Assert.Equal(4, InstrumentVersions.Versioned(hope, changed).Version));
+    }
 }

@@ -65,6 +65,42 @@ public sealed class InstrumentApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Changing_an_instruments_scale_makes_a_new_version_whose_scores_never_pair_with_the_old()
+    {
+        var admin = _app.Client(TestApp.AdminKey);
+        async Task<int> SaveAsync(int max, string title)
+        {
+            var definition = $$"""
+            { "id": "mood-local", "version": 1, "title": "{{title}}", "higherIsBetter": true,
+              "items": [ { "id": "m1", "text": "Today I feel able.", "min": 0, "max": {{max}} } ],
+              "scoring": { "method": "sum", "prorateMaxMissing": 0 } }
+            """;
+            var response = await admin.PutAsync("/api/manage/instruments/mood-local", TestApp.Json(definition));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("version").GetInt32();
+        }
+        async Task SubmitAsync(string id, string occasion, string date)
+        {
+            var body = new { submissionId = id, participantRef = "v", occasion, completedOn = date,
+                responses = new[] { new { instrument = "mood-local", answers = new Dictionary<string, int?> { ["m1"] = 3 } } } };
+            Assert.Equal(HttpStatusCode.Accepted, (await _app.SubmitAsync(body)).StatusCode);
+        }
+
+        Assert.Equal(1, await SaveAsync(max: 4, "Mood"));
+        await SubmitAsync("v-1", "baseline", "2026-02-01");
+        Assert.Equal(1, await SaveAsync(max: 4, "Mood, reworded")); // wording only: same scale, same version
+        Assert.Equal(2, await SaveAsync(max: 10, "Mood, reworded"));
+        Assert.Equal(2, (await _app.Client().GetFromJsonAsync<JsonElement>("/api/instruments/mood-local")).GetProperty("version").GetInt32());
+        await SubmitAsync("v-2", "followup", "2026-03-01");
+        await _app.WaitForStatusAsync(["v-1", "v-2"]);
+
+        var year = (await _app.ReportAsync("2026", "2026", granularity: "year")).GetProperty("periods")[0].GetProperty("instruments");
+        Assert.Equal(1, year.GetProperty("mood-local@1").GetProperty("occasions").GetProperty("baseline").GetProperty("n").GetInt32());
+        Assert.Equal(1, year.GetProperty("mood-local@2").GetProperty("occasions").GetProperty("followup").GetProperty("n").GetInt32());
+        Assert.Empty(year.GetProperty("mood-local@2").GetProperty("change").EnumerateObject()); // a 0-10 score never pairs with a 0-4 one
+    }
+
+    [Fact]
     public async Task A_broken_definition_is_refused_naming_its_fields()
     {
         var response = await _app.Client(TestApp.AdminKey).PutAsync("/api/manage/instruments/broken",

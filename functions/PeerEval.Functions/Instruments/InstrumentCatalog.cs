@@ -24,12 +24,31 @@ public sealed class InstrumentCatalog(Storage.StorageClients storage, IMemoryCac
 
     public static bool IsBuiltIn(string id) => BuiltInInstruments.All.Any(i => i.Id == id);
 
-    public async Task SaveAsync(InstrumentDefinition definition, CancellationToken cancellationToken)
+    /// <summary>
+    /// Saves a definition under the version its changes call for (see <see cref="InstrumentVersions"/>)
+    /// and returns it. The stored row is replaced under its ETag, so two saves racing cannot both claim one version.
+    /// </summary>
+    public async Task<InstrumentDefinition> SaveAsync(InstrumentDefinition definition, CancellationToken cancellationToken)
     {
-        await storage.Instruments.UpsertEntityAsync(new TableEntity(Partition, definition.Id)
+        for (var attempt = 1; ; attempt++)
         {
-            ["Definition"] = JsonSerializer.Serialize(definition, DomainJson.Options),
-        }, TableUpdateMode.Replace, cancellationToken);
-        cache.Remove(CacheKey);
+            var response = await storage.Instruments.GetEntityIfExistsAsync<TableEntity>(Partition, definition.Id, cancellationToken: cancellationToken);
+            var stored = response.HasValue ? response.Value! : null;
+            var current = stored is null ? null : JsonSerializer.Deserialize<InstrumentDefinition>(stored.GetString("Definition"), DomainJson.Options);
+            var versioned = InstrumentVersions.Versioned(current, definition);
+            var entity = new TableEntity(Partition, definition.Id) { ["Definition"] = JsonSerializer.Serialize(versioned, DomainJson.Options) };
+            try
+            {
+                if (stored is null)
+                    await storage.Instruments.AddEntityAsync(entity, cancellationToken);
+                else
+                    await storage.Instruments.UpdateEntityAsync(entity, stored.ETag, TableUpdateMode.Replace, cancellationToken);
+                cache.Remove(CacheKey);
+                return versioned;
+            }
+            catch (Azure.RequestFailedException e) when (e.Status is 409 or 412 && attempt < 5)
+            {
+            }
+        }
     }
 }

@@ -32,7 +32,10 @@ public sealed class InstrumentFunctions(InstrumentCatalog catalog)
             ? TypedResults.Ok(definition)
             : TypedResults.Problem(statusCode: 404, title: $"No instrument '{instrumentId}'.");
 
-    /// <summary>A service's own instrument, added without a code change.</summary>
+    /// <summary>
+    /// A service's own instrument, added without a code change. The server assigns the version: the
+    /// same as before for new wording, the next one when items, ranges or scoring change.
+    /// </summary>
     [Function("SaveInstrument")]
     [Authorize(Policy = KeyPolicies.Admin)]
     [ProducesResponseType<InstrumentDefinition>(200)]
@@ -52,7 +55,6 @@ public sealed class InstrumentFunctions(InstrumentCatalog catalog)
             return ApiConventions.ValidationProblem(errors);
         if (InstrumentCatalog.IsBuiltIn(instrumentId))
             return TypedResults.Problem(statusCode: 409, title: $"'{instrumentId}' is built in; give your instrument its own id.");
-        await catalog.SaveAsync(definition, ct);
-        return TypedResults.Ok(definition);
+        return TypedResults.Ok(await catalog.SaveAsync(definition, ct));
     }
 }
