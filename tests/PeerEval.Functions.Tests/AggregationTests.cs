@@ -173,6 +173,55 @@ public sealed class AggregationTests
     }
 
     [Fact]
+    public async Task A_rejected_submission_counts_neither_live_nor_in_a_rebuild()
+    {
+        await using var app = await TestApp.StartAsync(NoSuppression, faults: true);
+        async Task<string> SubmitAsync(string occasion, string date, string status)
+        {
+            var body = Bodies.Hope("same-person", occasion, date, Bodies.Uniform(3));
+            Assert.Equal(HttpStatusCode.Accepted, (await app.SubmitAsync(body)).StatusCode);
+            await app.WaitForStatusAsync([(string)body["submissionId"]!], status);
+            return (string)body["submissionId"]!;
+        }
+        await SubmitAsync("baseline", "2026-02-10", "aggregated");
+        // The follow-up reaches the person's history, but its report writes fail until it is poisoned.
+        var reports = app.Names.Reports;
+        app.Faults!.FailBefore = r => r.IsWriteTo(reports);
+        await SubmitAsync("followup", "2026-03-10", "rejected");
+        app.Faults.FailBefore = _ => false;
+        // A later fold recomputes the person from their history: the rejected follow-up must not be in it.
+        await SubmitAsync("followup", "2026-04-10", "aggregated");
+
+        var live = await ReportTextAsync(app);
+        var months = JsonDocument.Parse(live).RootElement.GetProperty("month").GetProperty("periods");
+        Assert.Equal([0, 0, 0, 1, 0, 1], months.EnumerateArray().Select(p => p.GetProperty("submissions").GetInt32()));
+        await app.Client(TestApp.AdminKey).PostAsync("/api/manage/services/demo/rebuild", null);
+        Assert.Equal(live, await ReportTextAsync(app));
+    }
+
+    [Fact]
+    public async Task Replaying_the_poison_queue_never_revives_an_erased_submission()
+    {
+        await using var app = await TestApp.StartAsync(NoSuppression, faults: true);
+        var reports = app.Names.Reports;
+        app.Faults!.FailBefore = r => r.IsWriteTo(reports);
+        var body = Bodies.Hope("to-erase", "baseline", "2026-02-10", Bodies.Uniform(3));
+        Assert.Equal(HttpStatusCode.Accepted, (await app.SubmitAsync(body)).StatusCode);
+        await app.WaitForStatusAsync([(string)body["submissionId"]!], "rejected");
+        app.Faults.FailBefore = _ => false;
+        var poison = app.Queue(app.Names.PoisonQueue);
+        for (var i = 0; i < 300 && (await poison.GetPropertiesAsync()).Value.ApproximateMessagesCount == 0; i++)
+            await Task.Delay(50);
+
+        var admin = app.Client(TestApp.AdminKey);
+        Assert.True((await admin.PostAsJsonAsync("/api/manage/services/demo/erasures", new { participantRef = "to-erase" })).IsSuccessStatusCode);
+        var replay = await (await admin.PostAsync("/api/manage/poison/replay", null)).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(0, replay.GetProperty("replayed").GetInt32());
+        Assert.Equal(0, (await poison.GetPropertiesAsync()).Value.ApproximateMessagesCount);
+        Assert.Equal("erased", (await app.Table(app.Names.Submissions).GetEntityAsync<Azure.Data.Tables.TableEntity>("demo", (string)body["submissionId"]!)).Value.GetString("Status"));
+    }
+
+    [Fact]
     public async Task A_malformed_message_is_poisoned_with_its_reason_and_nothing_else_is_held_back()
     {
         await using var app = await TestApp.StartAsync(NoSuppression);

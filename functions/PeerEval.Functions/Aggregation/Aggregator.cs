@@ -89,6 +89,18 @@ public sealed class Aggregator(SubmissionStore submissions, ParticipantLedger le
         return failures;
     }
 
+    /// <summary>
+    /// Takes a rejected submission back out of its participant's history and the months it touched:
+    /// rejected never counts, live or in a rebuild.
+    /// </summary>
+    public async Task WithdrawAsync(string serviceId, string submissionId, CancellationToken ct)
+    {
+        if (await submissions.FindAsync(serviceId, submissionId, ct) is not { } submission)
+            return;
+        if (await ledger.RemoveAsync(serviceId, submission.ParticipantHash, submissionId, ct) is { } participant)
+            await ApplyToReportsAsync([participant], ct);
+    }
+
     /// <summary>Writes every month the participants touch, one transaction per month for all of them.</summary>
     public Task ApplyToReportsAsync(IReadOnlyList<ParticipantState> participants, CancellationToken ct) =>
         Parallel.ForEachAsync(

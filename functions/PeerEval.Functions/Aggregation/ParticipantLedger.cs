@@ -46,6 +46,15 @@ public sealed class ParticipantLedger(Storage.StorageClients storage)
             return added.Count == 0 ? null : [.. history, .. added];
         }, ct);
 
+    /// <summary>Takes one submission out of the history, if it is there; null when it was not.</summary>
+    public async Task<ParticipantState?> RemoveAsync(string serviceId, string participantHash, string submissionId, CancellationToken ct)
+    {
+        var removed = false;
+        var state = await ChangeAsync(serviceId, participantHash, history =>
+            (removed = history.Any(o => o.SubmissionId == submissionId)) ? history.Where(o => o.SubmissionId != submissionId).ToList() : null, ct);
+        return removed ? state : null;
+    }
+
     /// <summary>Replaces the history outright (rebuild, erasure), always as a new version.</summary>
     public Task<ParticipantState> ReplaceAsync(string serviceId, string participantHash, IReadOnlyList<Observation> history, CancellationToken ct) =>
         ChangeAsync(serviceId, participantHash, _ => history, ct);

@@ -8,7 +8,7 @@ namespace PeerEval.Functions.Aggregation;
 /// Keeps the reason a message was given up on (the poison queue holds only the message itself), and
 /// replays poison messages once their cause is fixed.
 /// </summary>
-public sealed class PoisonMessages(Storage.StorageClients storage, SubmissionStore submissions, TimeProvider clock, ILogger<PoisonMessages> logger)
+public sealed class PoisonMessages(Storage.StorageClients storage, SubmissionStore submissions, Aggregator aggregator, TimeProvider clock, ILogger<PoisonMessages> logger)
 {
     public async Task RecordAsync(string messageId, string messageText, SubmissionMessage? message, string reason, long dequeueCount, CancellationToken ct)
     {
@@ -20,11 +20,21 @@ public sealed class PoisonMessages(Storage.StorageClients storage, SubmissionSto
             ["DequeueCount"] = dequeueCount,
             ["FailedAt"] = clock.GetUtcNow(),
         }, TableUpdateMode.Replace, ct);
-        if (message is not null)
-            await submissions.SetStatusAsync(message.ServiceId, message.SubmissionId, SubmissionStatus.Rejected, reason, ct);
+        if (message is null)
+            return;
+        await submissions.SetStatusAsync(message.ServiceId, message.SubmissionId, SubmissionStatus.Rejected, reason, ct);
+        try
+        {
+            await aggregator.WithdrawAsync(message.ServiceId, message.SubmissionId, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The history no longer holds it if that step succeeded; the next fold for the participant, or a rebuild, finishes the rest.
+            logger.LogWarning("Withdrawing rejected submission from message {MessageId} failed: {Error}", messageId, e.GetType().Name);
+        }
     }
 
-    /// <summary>Sends every poison message back to the work queue; returns how many.</summary>
+    /// <summary>Sends every poison message back to the work queue, except those of erased submissions; returns how many.</summary>
     public async Task<int> ReplayAsync(CancellationToken ct)
     {
         var replayed = 0;
@@ -35,12 +45,29 @@ public sealed class PoisonMessages(Storage.StorageClients storage, SubmissionSto
                 return replayed;
             foreach (var poisoned in batch)
             {
-                if (System.Text.Json.JsonSerializer.Deserialize<SubmissionMessage>(poisoned.MessageText, PeerEval.Domain.DomainJson.Options) is { } message)
+                var message = ReadMessage(poisoned.MessageText);
+                var erased = message is not null && (await submissions.FindAsync(message.ServiceId, message.SubmissionId, ct))?.Status == SubmissionStatus.Erased;
+                if (message is not null && !erased)
                     await submissions.SetStatusAsync(message.ServiceId, message.SubmissionId, SubmissionStatus.Queued, null, ct);
-                await storage.SubmissionQueue.SendMessageAsync(poisoned.MessageText, ct);
+                if (!erased)
+                {
+                    await storage.SubmissionQueue.SendMessageAsync(poisoned.MessageText, ct);
+                    replayed++;
+                }
                 await storage.PoisonQueue.DeleteMessageAsync(poisoned.MessageId, poisoned.PopReceipt, ct);
-                replayed++;
             }
+        }
+    }
+
+    private static SubmissionMessage? ReadMessage(string text)
+    {
+        try
+        {
+            return System.Text.Json.JsonSerializer.Deserialize<SubmissionMessage>(text, PeerEval.Domain.DomainJson.Options);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null; // not a submission reference: it goes back as it came, and is poisoned again with its reason
         }
     }
 

@@ -7,7 +7,7 @@ namespace PeerEval.Functions.Aggregation;
 public sealed record RebuildSummary(string ServiceId, int Submissions, int Participants);
 
 /// <summary>
-/// Rebuilds a service's reports from its stored submissions alone: drops every report row, replaces
+/// Rebuilds a service's reports from its stored submissions alone (neither erased nor rejected): drops every report row, replaces
 /// each participant's history as a new version, and writes the months again. An admin repair, meant
 /// for when the queue is quiet.
 /// </summary>
@@ -19,7 +19,8 @@ public sealed class Rebuilder(SubmissionStore store, ParticipantLedger ledger, R
         var submissions = 0;
         await foreach (var submission in store.ListAsync(serviceId, ct))
         {
-            if (submission.Status == SubmissionStatus.Erased || submission.Observation is null)
+            // Rejected never counts: live aggregation withdraws a submission when it is poisoned.
+            if (submission.Status is SubmissionStatus.Erased or SubmissionStatus.Rejected || submission.Observation is null)
                 continue;
             (histories.TryGetValue(submission.ParticipantHash, out var list) ? list : histories[submission.ParticipantHash] = []).Add(submission.Observation);
             submissions++;
