@@ -31,6 +31,9 @@ public sealed class SubmissionValidationTests : IAsyncLifetime
             { "not a whole number", $$"""{ {{ok}}, "responses": [ { "instrument": "hope-core", "answers": { {{answers}}, "h8": 2.5 } } ] }""", "responses[0].answers.h8" },
             { "a string answer", $$"""{ {{ok}}, "responses": [ { "instrument": "hope-core", "answers": { {{answers}}, "h8": "3" } } ] }""", "responses[0].answers.h8" },
             { "too many skipped", $$"""{ {{ok}}, "responses": [ { "instrument": "hope-core", "answers": { "h1": 3, "h2": null } } ] }""", "responses[0].answers" },
+            { "before 2000", """{ "submissionId": "s-1", "participantRef": "p", "occasion": "baseline", "completedOn": "1999-12-31", "stay": { "admittedOn": "1999-01-01" } }""", "completedOn" },
+            { "blank participant", """{ "submissionId": "s-1", "participantRef": " \t ", "occasion": "baseline", "completedOn": "2026-03-01", "stay": { "admittedOn": "2026-01-01" } }""", "participantRef" },
+            { "a lone surrogate (not Unicode text)", """{ "submissionId": "s-1", "participantRef": "p\ud800", "occasion": "baseline", "completedOn": "2026-03-01", "stay": { "admittedOn": "2026-01-01" } }""", "$" },
             { "future date", """{ "submissionId": "s-1", "participantRef": "p", "occasion": "baseline", "completedOn": "2999-01-01", "responses": [] , "stay": { "admittedOn": "2026-01-01" } }""", "completedOn" },
             { "malformed date", """{ "submissionId": "s-1", "participantRef": "p", "occasion": "baseline", "completedOn": "01/03/2026", "stay": { "admittedOn": "2026-01-01" } }""", "completedOn" },
             { "impossible date", """{ "submissionId": "s-1", "participantRef": "p", "occasion": "baseline", "completedOn": "2026-02-30", "stay": { "admittedOn": "2026-01-01" } }""", "completedOn" },
@@ -41,6 +44,10 @@ public sealed class SubmissionValidationTests : IAsyncLifetime
             { "unknown occasion", """{ "submissionId": "s-1", "participantRef": "p", "occasion": "midway", "completedOn": "2026-03-01", "stay": { "admittedOn": "2026-01-01" } }""", "occasion" },
             { "missing participant", """{ "submissionId": "s-1", "occasion": "baseline", "completedOn": "2026-03-01", "stay": { "admittedOn": "2026-01-01" } }""", "participantRef" },
             { "bad submission id", """{ "submissionId": "a/b", "participantRef": "p", "occasion": "baseline", "completedOn": "2026-03-01", "stay": { "admittedOn": "2026-01-01" } }""", "submissionId" },
+            { "a name as team code", $$"""{ {{ok}}, "context": { "team": "Jane Smith" }, "stay": { "admittedOn": "2026-01-01" } }""", "context.team" },
+            { "unknown setting", $$"""{ {{ok}}, "context": { "setting": "ward" }, "stay": { "admittedOn": "2026-01-01" } }""", "context.setting" },
+            { "free text in context", $$"""{ {{ok}}, "context": { "notes": "had a hard week" }, "stay": { "admittedOn": "2026-01-01" } }""", "context.notes" },
+            { "peer worker code too long", $$"""{ {{ok}}, "context": { "peerWorker": "{{new string('p', 65)}}" }, "stay": { "admittedOn": "2026-01-01" } }""", "context.peerWorker" },
             { "nothing to record", $$"""{ {{ok}}, "responses": [] }""", "responses" },
             { "a property given twice", $$"""{ {{ok}}, "occasion": "followup", "stay": { "admittedOn": "2026-01-01" } }""", "occasion" },
             { "not an object", "[1, 2, 3]", "$" },
@@ -97,6 +104,22 @@ public sealed class SubmissionValidationTests : IAsyncLifetime
 
         var rows = await _app.Table(_app.Names.Submissions).QueryAsync<TableEntity>().ToListAsync();
         Assert.Single(rows);
+    }
+
+    [Fact]
+    public async Task A_reference_typed_two_ways_is_one_person_for_pairing_and_for_erasure()
+    {
+        var baseline = Hope(" Jos\u00e9-12", "baseline", "2026-03-01", Uniform(3));
+        var followup = Hope("Jose\u0301-12 ", "followup", "2026-04-01", Uniform(4));
+        followup["context"] = new { team = "ward-3", setting = "inpatient", peerWorker = "pw-07" };
+        foreach (var body in new[] { baseline, followup })
+            Assert.Equal(HttpStatusCode.Accepted, (await _app.SubmitAsync(body)).StatusCode);
+        var rows = await _app.Table(_app.Names.Submissions).QueryAsync<TableEntity>().ToListAsync();
+        Assert.Single(rows.Select(r => r.GetString("Participant")).Distinct());
+
+        var erased = await (await _app.Client(TestApp.AdminKey).PostAsJsonAsync("/api/manage/services/demo/erasures", new { participantRef = "Jos\u00e9-12" }))
+            .Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(2, erased.GetProperty("erasedSubmissions").GetInt32());
     }
 
     [Fact]

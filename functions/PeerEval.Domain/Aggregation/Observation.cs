@@ -19,7 +19,8 @@ public sealed record Observation(
     Occasion Occasion,
     DateOnly CompletedOn,
     IReadOnlyList<ScoredInstrument> Scores,
-    Stay? Stay)
+    Stay? Stay,
+    SupportContext? Context = null)
 {
     public static Observation From(SubmissionRequest request) => new(
         request.SubmissionId,
@@ -31,7 +32,8 @@ public sealed record Observation(
             .Select(r => new ScoredInstrument(r.Instrument.Id, r.Score.Total, r.Instrument.HigherIsBetter, r.Instrument.ReliableChange?.Threshold, r.Instrument.Version))
             .OrderBy(s => s.InstrumentId, StringComparer.Ordinal)
             .ToList(),
-        request.Stay);
+        request.Stay,
+        request.Context);
 
     /// <summary>Orders observations the same way everywhere: by date, then id.</summary>
     public static int CompareChronologically(Observation a, Observation b)

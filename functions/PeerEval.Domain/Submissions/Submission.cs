@@ -6,6 +6,12 @@ public enum Occasion { Baseline, Followup, Discharge }
 
 public sealed record Stay(DateOnly AdmittedOn, DateOnly? DischargedOn);
 
+/// <summary>Where the support happened, in the service's own codes (never names): what reports will break down by.</summary>
+public sealed record SupportContext(string? Team, string? Setting, string? PeerWorker)
+{
+    public static readonly IReadOnlyList<string> Settings = ["inpatient", "community", "crisis", "primary-care", "other"];
+}
+
 public sealed record InstrumentResponse(InstrumentDefinition Instrument, IReadOnlyDictionary<string, int?> Answers);
 
 /// <summary>A submission that passed validation, still holding the raw participant reference.</summary>
@@ -15,7 +21,8 @@ public sealed record SubmissionRequest(
     Occasion Occasion,
     DateOnly CompletedOn,
     IReadOnlyList<InstrumentResponse> Responses,
-    Stay? Stay);
+    Stay? Stay,
+    SupportContext? Context = null);
 
 public static class OccasionNames
 {

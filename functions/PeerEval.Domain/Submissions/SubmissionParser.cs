@@ -11,12 +11,13 @@ namespace PeerEval.Domain.Submissions;
 /// </summary>
 public static partial class SubmissionParser
 {
-    public const int MaxParticipantRefLength = 200;
-
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
     public static partial Regex SubmissionIdPattern();
 
-    private static readonly string[] TopLevel = ["submissionId", "participantRef", "occasion", "completedOn", "responses", "stay"];
+    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,63}$")]
+    private static partial Regex CodePattern();
+
+    private static readonly string[] TopLevel = ["submissionId", "participantRef", "occasion", "completedOn", "responses", "stay", "context"];
 
     public static SubmissionRequest? Parse(JsonElement body, Func<string, InstrumentDefinition?> findInstrument, DateOnly today, ErrorBag errors)
     {
@@ -32,26 +33,25 @@ public static partial class SubmissionParser
             errors.Add("submissionId", "Use 1-64 letters, digits, '-' or '_', starting with a letter or digit (a UUID works well).");
 
         var participantRef = RequiredString(fields, "participantRef", "participantRef", errors);
-        if (participantRef is not null && participantRef.Trim().Length == 0)
-            errors.Add("participantRef", "Required.");
-        else if (participantRef?.Length > MaxParticipantRefLength)
-            errors.Add("participantRef", $"At most {MaxParticipantRefLength} characters.");
+        if (participantRef is not null && (participantRef = ParticipantRefs.Normalize(participantRef, out var refProblem)) is null)
+            errors.Add("participantRef", refProblem!);
 
         var occasionName = RequiredString(fields, "occasion", "occasion", errors);
         var occasion = Occasion.Baseline;
         if (occasionName is not null && !OccasionNames.TryParse(occasionName, out occasion))
             errors.Add("occasion", "Must be one of: baseline, followup, discharge.");
 
-        var completedOn = RequiredDate(fields, "completedOn", "completedOn", today, errors);
+        var completedOn = RequiredDate(fields, "completedOn", "completedOn", today, errors, EarliestCompletedOn);
         var responses = ReadResponses(fields, findInstrument, errors);
         var stay = ReadStay(fields, today, errors);
+        var context = ReadContext(fields, errors);
 
         if (errors.IsEmpty && responses.Count == 0 && stay is null)
             errors.Add("responses", "Give at least one questionnaire, or a stay.");
 
         if (!errors.IsEmpty)
             return null;
-        return new SubmissionRequest(submissionId!, participantRef!, occasion, completedOn!.Value, responses, stay);
+        return new SubmissionRequest(submissionId!, participantRef!, occasion, completedOn!.Value, responses, stay, context);
     }
 
     private static List<InstrumentResponse> ReadResponses(Dictionary<string, JsonElement> fields, Func<string, InstrumentDefinition?> findInstrument, ErrorBag errors)
@@ -177,6 +177,32 @@ public static partial class SubmissionParser
         return admitted is null ? null : new Stay(admitted.Value, discharged);
     }
 
+    private static SupportContext? ReadContext(Dictionary<string, JsonElement> fields, ErrorBag errors)
+    {
+        if (!fields.TryGetValue("context", out var element) || element.ValueKind == JsonValueKind.Null)
+            return null;
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add("context", "Must be an object with any of team, setting and peerWorker.");
+            return null;
+        }
+        var context = ReadObject(element, "context.", ["team", "setting", "peerWorker"], errors);
+        string? Code(string name)
+        {
+            if (!context.ContainsKey(name) || context[name].ValueKind == JsonValueKind.Null)
+                return null;
+            var code = RequiredString(context, name, $"context.{name}", errors);
+            if (code is not null && !CodePattern().IsMatch(code))
+                errors.Add($"context.{name}", "Use the service's own code: 1-64 lower-case letters, digits or hyphens (never a name).");
+            return code;
+        }
+        var setting = context.ContainsKey("setting") && context["setting"].ValueKind != JsonValueKind.Null
+            ? RequiredString(context, "setting", "context.setting", errors) : null;
+        if (setting is not null && !SupportContext.Settings.Contains(setting))
+            errors.Add("context.setting", $"Must be one of: {string.Join(", ", SupportContext.Settings)}.");
+        return new SupportContext(Code("team"), setting, Code("peerWorker"));
+    }
+
     /// <summary>Collects an object's properties, reporting unknown and duplicated names.</summary>
     private static Dictionary<string, JsonElement> ReadObject(JsonElement element, string prefix, string[] known, ErrorBag errors)
     {
@@ -207,7 +233,11 @@ public static partial class SubmissionParser
         return value.GetString();
     }
 
-    private static DateOnly? RequiredDate(Dictionary<string, JsonElement> fields, string name, string path, DateOnly today, ErrorBag errors)
+    /// <summary>Questionnaires are from this century; stays may have begun long before.</summary>
+    private static readonly DateOnly EarliestCompletedOn = new(2000, 1, 1);
+    private static readonly DateOnly EarliestDate = new(1950, 1, 1);
+
+    private static DateOnly? RequiredDate(Dictionary<string, JsonElement> fields, string name, string path, DateOnly today, ErrorBag errors, DateOnly? earliest = null)
     {
         var text = RequiredString(fields, name, path, errors);
         if (text is null)
@@ -223,9 +253,10 @@ public static partial class SubmissionParser
             errors.Add(path, "Cannot be in the future.");
             return null;
         }
-        if (date.Year < 1950)
+        earliest ??= EarliestDate;
+        if (date < earliest)
         {
-            errors.Add(path, "Must be 1950 or later.");
+            errors.Add(path, $"Must be {earliest:yyyy-MM-dd} or later.");
             return null;
         }
         return date;

@@ -76,13 +76,13 @@ public sealed class AdminFunctions(ServiceDirectory services, ApiKeyStore keys, 
         var (body, error) = await JsonBody.ReadAsync<ErasureRequest>(request, ct);
         if (error is not null)
             return error;
-        if (string.IsNullOrWhiteSpace(body!.ParticipantRef) || body.ParticipantRef.Length > PeerEval.Domain.Submissions.SubmissionParser.MaxParticipantRefLength)
+        if (PeerEval.Domain.Submissions.ParticipantRefs.Normalize(body!.ParticipantRef, out var problem) is not { } participantRef)
         {
             var errors = new ErrorBag();
-            errors.Add("participantRef", "Required, at most 200 characters.");
+            errors.Add("participantRef", problem!);
             return ApiConventions.ValidationProblem(errors);
         }
-        return TypedResults.Ok(await erasure.EraseAsync(serviceId, body.ParticipantRef, request.HttpContext.User.ApiKey()!.KeyId, ct));
+        return TypedResults.Ok(await erasure.EraseAsync(serviceId, participantRef, request.HttpContext.User.ApiKey()!.KeyId, ct));
     }
 
     [Function("AuditLog")]

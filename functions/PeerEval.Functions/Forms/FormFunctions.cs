@@ -84,7 +84,7 @@ public sealed class FormFunctions(ServiceDirectory services, InstrumentCatalog c
         var body = new Dictionary<string, object?>
         {
             ["submissionId"] = form["submissionId"].ToString(),
-            ["participantRef"] = form["participantRef"].ToString().Trim(),
+            ["participantRef"] = form["participantRef"].ToString(),
             ["occasion"] = form["occasion"].ToString(),
             ["completedOn"] = intake.Today.ToString("yyyy-MM-dd"),
             ["responses"] = instrumentIds.Select(id => new

@@ -17,7 +17,8 @@ public sealed class ParticipantKeyOptions
 
 /// <summary>
 /// The only place a participant reference is used: it becomes HMAC-SHA256(secret, service, ref) and
-/// is forgotten. Scoping by service means the same ref at two services is two pseudonyms.
+/// is forgotten. Scoping by service means the same ref at two services is two pseudonyms. Callers
+/// pass a reference read by <see cref="PeerEval.Domain.Submissions.ParticipantRefs"/>.
 /// </summary>
 public sealed class ParticipantHasher(IOptions<ParticipantKeyOptions> options)
 {
