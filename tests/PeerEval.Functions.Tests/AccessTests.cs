@@ -144,6 +144,7 @@ public sealed class AccessTests : IAsyncLifetime
 
     [Theory]
     [InlineData("PeerEval__ParticipantKey", "dev-only-participant-key-not-secret")]
+    [InlineData("PeerEval__FormSigningKey", "dev-only-form-signing-key-not-secret")]
     [InlineData("PeerEval__Auth__DevKeys__0__Key", "dev-admin")]
     public async Task Outside_development_the_app_refuses_to_start_with_a_published_development_secret(string setting, string value)
     {

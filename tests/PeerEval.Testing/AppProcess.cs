@@ -36,6 +36,7 @@ public sealed class AppProcess : IAsyncDisposable
         {
             ["AzureWebJobsStorage"] = connectionString,
             ["PeerEval__ParticipantKey"] = TestApp.ParticipantKey,
+            ["PeerEval__FormSigningKey"] = "test-form-signing-key-0123456789",
             ["PeerEval__Storage__Prefix"] = prefix,
             ["PeerEval__RateLimit__PermitsPerMinute"] = "0",
             ["PeerEval__Reporting__MinCellSize"] = "0",

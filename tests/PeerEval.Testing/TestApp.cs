@@ -72,6 +72,7 @@ public sealed class TestApp : IAsyncDisposable
             // Injected faults should reach the app at once, not after the SDK's own retries.
             ["PeerEval:Storage:MaxRetries"] = faults ? "0" : "3",
             ["PeerEval:ParticipantKey"] = ParticipantKey,
+            ["PeerEval:FormSigningKey"] = "test-form-signing-key-0123456789",
             ["PeerEval:Auth:CacheSeconds"] = "0",
             ["PeerEval:RateLimit:PermitsPerMinute"] = "0",
             ["AzureFunctionsJobHost:extensions:queues:maxPollingInterval"] = "00:00:00.200",

@@ -74,6 +74,10 @@ public static class KeyAuthentication
                 "PeerEval:Auth:DevKeys are for Development only; issue real keys (POST /api/manage/keys) instead.")
             .ValidateOnStart();
         builder.Services.AddSingleton<ApiKeyStore>();
+        builder.Services.AddOptions<FormSigningOptions>().BindConfiguration("PeerEval").ValidateDataAnnotations()
+            .Validate<IHostEnvironment>((options, environment) => environment.IsDevelopment() || options.FormSigningKey != FormSigningOptions.PublishedDevelopmentKey,
+                "PeerEval:FormSigningKey is the development key published in this repository; set a secret of your own.")
+            .ValidateOnStart();
         builder.Services.AddSingleton<FormTokens>();
         builder.Services.AddSingleton<Services.ServiceDirectory>();
         builder.Services.AddStartupTask<BootstrapAdminKey>();

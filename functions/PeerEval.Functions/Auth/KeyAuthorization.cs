@@ -18,7 +18,9 @@ public static class KeyPolicies
     {
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(Submit, p => p.RequireRole(nameof(KeyRole.Submit)).AddRequirements(ServiceScope.Requirement))
-            .AddPolicy(SubmitOrAdmin, p => p.RequireRole(nameof(KeyRole.Submit), nameof(KeyRole.Admin)).AddRequirements(ServiceScope.Requirement))
+            // A form token may send answers, never read back what became of anyone's.
+            .AddPolicy(SubmitOrAdmin, p => p.RequireRole(nameof(KeyRole.Submit), nameof(KeyRole.Admin)).AddRequirements(ServiceScope.Requirement)
+                .RequireAssertion(c => c.User.ApiKey() is not { IsFormToken: true }))
             .AddPolicy(Report, p => p.RequireRole(nameof(KeyRole.Report)).AddRequirements(ServiceScope.Requirement))
             .AddPolicy(Admin, p => p.RequireRole(nameof(KeyRole.Admin)));
         builder.Services.AddSingleton<IAuthorizationHandler, ServiceScopeHandler>();

@@ -97,7 +97,7 @@ public sealed class FormFunctions(ServiceDirectory services, InstrumentCatalog c
             body["stay"] = new { admittedOn = admitted, dischargedOn = form["stay.dischargedOn"].ToString() is { Length: > 0 } d ? d : null };
 
         using var document = JsonSerializer.SerializeToDocument(body);
-        var (submission, errors, outcome) = await intake.AcceptAsync(serviceId, document.RootElement, ct);
+        var (submission, errors, outcome) = await intake.AcceptAsync(serviceId, document.RootElement, ct, datedToday: true);
         var nonce = NewNonce();
         if (submission is null)
         {

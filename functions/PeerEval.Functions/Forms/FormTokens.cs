@@ -1,22 +1,32 @@
+using System.ComponentModel.DataAnnotations;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
 using PeerEval.Functions.Auth;
-using PeerEval.Functions.Submissions;
 
 namespace PeerEval.Functions.Forms;
 
+public sealed class FormSigningOptions
+{
+    /// <summary>The value in appsettings.Development.json and local.settings.sample.json: public, so never accepted outside Development.</summary>
+    public const string PublishedDevelopmentKey = "dev-only-form-signing-key-not-secret";
+
+    /// <summary>Signs form tokens. A secret of its own, so a leak of one secret gives no hold over the other.</summary>
+    [Required, MinLength(16)]
+    public string FormSigningKey { get; set; } = "";
+}
+
 /// <summary>
 /// A form page carries a short-lived token that acts as a submit key for its one service and nothing
-/// else, so no real key is ever put in a public page. It is signed with a key derived from the
-/// deployment secret.
+/// else, so no real key is ever put in a public page. It can send answers dated today, and nothing
+/// more: it cannot read a submission's status.
 /// </summary>
-public sealed class FormTokens(IOptions<ParticipantKeyOptions> options, TimeProvider clock)
+public sealed class FormTokens(IOptions<FormSigningOptions> options, TimeProvider clock)
 {
     public const string Prefix = "pf_";
     public static readonly TimeSpan Lifetime = TimeSpan.FromHours(4);
 
-    private readonly byte[] _signingKey = HMACSHA256.HashData(Encoding.UTF8.GetBytes(options.Value.ParticipantKey), "peereval-form-token"u8.ToArray());
+    private readonly byte[] _signingKey = Encoding.UTF8.GetBytes(options.Value.FormSigningKey);
 
     public string Issue(string serviceId)
     {

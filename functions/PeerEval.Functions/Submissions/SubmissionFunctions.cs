@@ -43,7 +43,8 @@ public sealed class SubmissionFunctions(SubmissionIntake intake, SubmissionStore
             return error;
         using (document)
         {
-            var (submission, errors, outcome) = await intake.AcceptAsync(serviceId, document!.RootElement, ct);
+            var fromForm = request.HttpContext.User.ApiKey() is { IsFormToken: true };
+            var (submission, errors, outcome) = await intake.AcceptAsync(serviceId, document!.RootElement, ct, datedToday: fromForm);
             if (submission is null)
                 return ApiConventions.ValidationProblem(errors);
             if (outcome == AcceptOutcome.Conflict)

@@ -68,6 +68,7 @@ public sealed class PublishedPackageTests(PublishedPackage package) : IClassFixt
             {
                 ["AzureWebJobsStorage"] = azurite.ConnectionString,
                 ["PeerEval__ParticipantKey"] = "published-test-participant-key",
+                ["PeerEval__FormSigningKey"] = "published-test-form-signing-key",
                 ["PeerEval__Storage__Prefix"] = prefix,
                 ["PeerEval__Reporting__MinCellSize"] = "0",
                 ["PeerEval__Auth__BootstrapAdminKeySha256"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(adminKey))),

@@ -111,12 +111,33 @@ public sealed class FormHttpTests : IAsyncLifetime
     public async Task A_form_token_submits_for_its_own_service_only_and_only_from_a_browser()
     {
         var (_, token, _) = await FormAsync();
-        var body = Bodies.Hope("p", "baseline", "2026-01-01", Bodies.Uniform(3));
+        var body = Bodies.Hope("p", "baseline", Today, Bodies.Uniform(3));
         Assert.Equal(HttpStatusCode.Forbidden, (await _app.SubmitAsync(body, key: token)).StatusCode); // no Origin: not a browser
         var browserLike = _app.Client(token);
         browserLike.DefaultRequestHeaders.Add("Origin", SiteOrigin);
         Assert.Equal(HttpStatusCode.Accepted, (await browserLike.PostAsJsonAsync("/api/services/demo/submissions", body)).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await browserLike.GetAsync("/api/reports/demo")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await _app.SubmitAsync(body, key: token[..^2] + "xx")).StatusCode);
+    }
+
+    private static string Today => DateTime.UtcNow.ToString("yyyy-MM-dd");
+
+    [Fact]
+    public async Task A_form_token_can_send_answers_dated_today_and_nothing_more()
+    {
+        var (_, token, _) = await FormAsync();
+        var browserLike = _app.Client(token);
+        browserLike.DefaultRequestHeaders.Add("Origin", SiteOrigin);
+
+        // A record slipped in before someone's real one would change their change score.
+        var backdated = await browserLike.PostAsJsonAsync("/api/services/demo/submissions", Bodies.Hope("p", "baseline", "2024-01-01", Bodies.Uniform(3)));
+        Assert.Equal(HttpStatusCode.BadRequest, backdated.StatusCode);
+        Assert.True((await backdated.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("completedOn", out _));
+        Assert.Empty(await _app.Table(_app.Names.Submissions).QueryAsync<Azure.Data.Tables.TableEntity>().ToListAsync());
+
+        var body = Bodies.Hope("p", "baseline", Today, Bodies.Uniform(3));
+        Assert.Equal(HttpStatusCode.Accepted, (await browserLike.PostAsJsonAsync("/api/services/demo/submissions", body)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await browserLike.GetAsync($"/api/services/demo/submissions/{body["submissionId"]}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _app.Client(TestApp.SubmitKey).GetAsync($"/api/services/demo/submissions/{body["submissionId"]}")).StatusCode);
     }
 }
