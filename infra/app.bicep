@@ -5,6 +5,8 @@ param resourceToken string
 
 @secure()
 param participantKey string
+@secure()
+param formSigningKey string
 param bootstrapAdminKeySha256 string
 param minCellSize int
 
@@ -12,13 +14,35 @@ param minCellSize int
 @maxValue(12)
 param yearStartMonth int
 
-// Built-in role ids: the host needs blob (its leases and the deployment package); the app needs queues and tables.
+// Built-in role ids.
 var roles = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+  storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
   storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
+  keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
+  monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
 }
+// The identity's roles on the whole storage account. The app needs queues and tables. The host (AzureWebJobsStorage)
+// needs blobs account-wide: it creates and writes its own containers at runtime (azure-webjobs-hosts for locks and
+// leases, azure-webjobs-secrets for its keys), so it cannot be scoped to a container declared here. Blob Data
+// Contributor covers that (read, write, lease, create containers); Owner's extra rights stay on the package container.
+var accountRoles = [
+  roles.storageBlobDataContributor
+  roles.storageQueueDataContributor
+  roles.storageTableDataContributor
+]
 var deploymentContainer = 'app-package'
+var secretNames = {
+  participantKey: 'participant-key'
+  formSigningKey: 'form-signing-key'
+}
+// Storage resource logs, per service, to the Log Analytics workspace.
+var storageLogs = [
+  { category: 'StorageRead', enabled: true }
+  { category: 'StorageWrite', enabled: true }
+  { category: 'StorageDelete', enabled: true }
+]
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
   name: 'id-peereval-${resourceToken}'
@@ -51,15 +75,36 @@ resource packages 'Microsoft.Storage/storageAccounts/blobServices/containers@202
   name: deploymentContainer
 }
 
-resource roleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for role in items(roles): {
-  name: guid(storage.id, identity.id, role.value)
+resource queues 'Microsoft.Storage/storageAccounts/queueServices@2023-05-01' = {
+  parent: storage
+  name: 'default'
+}
+
+resource tables 'Microsoft.Storage/storageAccounts/tableServices@2023-05-01' = {
+  parent: storage
+  name: 'default'
+}
+
+resource roleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for role in accountRoles: {
+  name: guid(storage.id, identity.id, role)
   scope: storage
   properties: {
     principalId: identity.properties.principalId
     principalType: 'ServicePrincipal'
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role.value)
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role)
   }
 }]
+
+// Flex Consumption deploys the app package into this container with the identity; Owner is held here only.
+resource packageOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(packages.id, identity.id, roles.storageBlobDataOwner)
+  scope: packages
+  properties: {
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataOwner)
+  }
+}
 
 resource logs 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
   name: 'log-peereval-${resourceToken}'
@@ -71,6 +116,34 @@ resource logs 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
   }
 }
 
+resource blobLogs 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'storage-logs'
+  scope: blobs
+  properties: {
+    workspaceId: logs.id
+    logs: storageLogs
+  }
+}
+
+resource queueLogs 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'storage-logs'
+  scope: queues
+  properties: {
+    workspaceId: logs.id
+    logs: storageLogs
+  }
+}
+
+resource tableLogs 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'storage-logs'
+  scope: tables
+  properties: {
+    workspaceId: logs.id
+    logs: storageLogs
+  }
+}
+
+// Ingestion by Entra ID only: the connection string's instrumentation key alone can no longer send telemetry.
 resource insights 'Microsoft.Insights/components@2020-02-02' = {
   name: 'appi-peereval-${resourceToken}'
   location: location
@@ -79,6 +152,59 @@ resource insights 'Microsoft.Insights/components@2020-02-02' = {
   properties: {
     Application_Type: 'web'
     WorkspaceResourceId: logs.id
+    DisableLocalAuth: true
+  }
+}
+
+resource telemetryPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(insights.id, identity.id, roles.monitoringMetricsPublisher)
+  scope: insights
+  properties: {
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.monitoringMetricsPublisher)
+  }
+}
+
+// The app's secrets; the site reads them as Key Vault references with the identity, so no app setting holds a value.
+resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
+  name: 'kv-pe-${resourceToken}'
+  location: location
+  tags: tags
+  properties: {
+    tenantId: tenant().tenantId
+    sku: { family: 'A', name: 'standard' }
+    enableRbacAuthorization: true
+    enableSoftDelete: true
+    softDeleteRetentionInDays: 90
+    publicNetworkAccess: 'Enabled'
+    accessPolicies: []
+  }
+}
+
+resource participantKeySecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: vault
+  name: secretNames.participantKey
+  properties: {
+    value: participantKey
+  }
+}
+
+resource formSigningKeySecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: vault
+  name: secretNames.formSigningKey
+  properties: {
+    value: formSigningKey
+  }
+}
+
+resource secretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(vault.id, identity.id, roles.keyVaultSecretsUser)
+  scope: vault
+  properties: {
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser)
   }
 }
 
@@ -103,6 +229,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    keyVaultReferenceIdentity: identity.id
     functionAppConfig: {
       deployment: {
         storage: {
@@ -134,8 +261,10 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
         { name: 'AzureWebJobsStorage__clientId', value: identity.properties.clientId }
         { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: insights.properties.ConnectionString }
-        { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identity.properties.clientId};Authorization=AAD' }
-        { name: 'PeerEval__ParticipantKey', value: participantKey }
+        { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'Authorization=AAD;ClientId=${identity.properties.clientId}' }
+        // Key Vault references, resolved by the platform with keyVaultReferenceIdentity; never the values themselves.
+        { name: 'PeerEval__ParticipantKey', value: '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=${participantKeySecret.name})' }
+        { name: 'PeerEval__FormSigningKey', value: '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=${formSigningKeySecret.name})' }
         // The queue trigger's binding expression names this setting, so it must exist even when empty.
         { name: 'PeerEval__Storage__Prefix', value: '' }
         { name: 'PeerEval__Auth__BootstrapAdminKeySha256', value: bootstrapAdminKeySha256 }
@@ -146,11 +275,27 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
   }
   dependsOn: [
     roleAssignments
-    packages
+    packageOwner
+    telemetryPublisher
+    secretsUser
   ]
+}
+
+// No FTP or SCM basic-auth (publishing profile) credentials; deployment goes through Entra ID.
+resource ftpCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: functionApp
+  name: 'ftp'
+  properties: { allow: false }
+}
+
+resource scmCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: functionApp
+  name: 'scm'
+  properties: { allow: false }
 }
 
 output functionAppName string = functionApp.name
 output functionAppUri string = 'https://${functionApp.properties.defaultHostName}'
 output storageAccountName string = storage.name
 output identityClientId string = identity.properties.clientId
+output keyVaultName string = vault.name

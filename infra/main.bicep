@@ -1,5 +1,6 @@
 // PeerEval on Azure: a Flex Consumption function app running the isolated worker (dotnet-isolated), reaching its
-// storage account by managed identity only (shared keys are off), with Application Insights.
+// storage account by managed identity only (shared keys are off), with Application Insights (Entra auth only) and a
+// Key Vault holding the app's secrets, which reach it as Key Vault references.
 targetScope = 'subscription'
 
 @minLength(1)
@@ -15,6 +16,11 @@ param location string
 @minLength(16)
 @description('Deployment secret for participant pseudonyms (HMAC key). Changing it unlinks earlier submissions.')
 param participantKey string
+
+@secure()
+@minLength(16)
+@description('Deployment secret that signs form tokens; a secret of its own, not the participant key. Changing it voids issued form links.')
+param formSigningKey string
 
 @description('SHA-256 (hex) of the first admin API key; the key itself never leaves your machine.')
 param bootstrapAdminKeySha256 string = ''
@@ -45,6 +51,7 @@ module app 'app.bicep' = {
     tags: tags
     resourceToken: token
     participantKey: participantKey
+    formSigningKey: formSigningKey
     bootstrapAdminKeySha256: bootstrapAdminKeySha256
     minCellSize: minCellSize
     yearStartMonth: yearStartMonth
@@ -57,3 +64,4 @@ output AZURE_FUNCTION_APP_NAME string = app.outputs.functionAppName
 output AZURE_FUNCTION_URI string = app.outputs.functionAppUri
 output AZURE_STORAGE_ACCOUNT_NAME string = app.outputs.storageAccountName
 output AZURE_IDENTITY_CLIENT_ID string = app.outputs.identityClientId
+output AZURE_KEY_VAULT_NAME string = app.outputs.keyVaultName

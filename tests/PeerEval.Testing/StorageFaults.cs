@@ -41,6 +41,8 @@ public sealed class StorageFaults : IAsyncDisposable
         ConnectionString = Azurite.ConnectionStringFor(queuePort, tablePort);
     }
 
+    /// <summary>Awaited before a request goes on: a test holds one there to make a race happen in the order it wants.</summary>
+    public Func<StorageRequest, Task> Hold { get; set; } = _ => Task.CompletedTask;
     public Func<StorageRequest, bool> FailBefore { get; set; } = _ => false;
     public Func<StorageRequest, bool> FailAfter { get; set; } = _ => false;
     public int Injected => _injected;
@@ -74,6 +76,7 @@ public sealed class StorageFaults : IAsyncDisposable
         using var body = new MemoryStream();
         await context.Request.Body.CopyToAsync(body);
         var request = new StorageRequest(context.Request.Method, context.Request.Path.Value ?? "", Encoding.UTF8.GetString(body.ToArray()));
+        await Hold(request);
         if (FailBefore(request))
         {
             await FailAsync(context, HttpStatusCode.ServiceUnavailable, "Injected fault: storage unavailable.");

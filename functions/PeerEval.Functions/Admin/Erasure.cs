@@ -11,9 +11,10 @@ public sealed record ErasureResult(string ServiceId, int ErasedSubmissions, stri
 public sealed record AuditEntry(string Id, string? Action, int? Submissions, string? RequestedBy, DateTimeOffset? At);
 
 /// <summary>
-/// Erases one participant: their submissions become bare tombstones (ids and status only, so a late
-/// queue message finds nothing to count), their history is emptied as a new version, and every month
-/// they touched is recomputed. The audit record says what was done and by which key, never to whom.
+/// Erases one participant: their submissions become bare tombstones first (ids and status only, so a
+/// late queue message finds nothing to count, and a fold already under way sees the change when it
+/// marks its work), then their history is emptied, every month they touched is recomputed, and every
+/// row keyed by their pseudonym is removed. The audit record says what was done and by which key, never to whom.
 /// </summary>
 public sealed class Erasure(Storage.StorageClients storage, SubmissionStore submissions, ParticipantHasher hasher, ParticipantLedger ledger, Aggregator aggregator, TimeProvider clock)
 {
@@ -22,8 +23,7 @@ public sealed class Erasure(Storage.StorageClients storage, SubmissionStore subm
         var participant = hasher.Hash(serviceId, participantRef);
         var erased = await submissions.EraseParticipantAsync(serviceId, participant, ct);
 
-        var state = await ledger.ReplaceAsync(serviceId, participant, [], ct);
-        await aggregator.ApplyToReportsAsync([state], ct);
+        await aggregator.ForgetAsync(await ledger.ReplaceAsync(serviceId, participant, [], ct), ct);
 
         var now = clock.GetUtcNow();
         var auditId = $"{DateTimeOffset.MaxValue.Ticks - now.Ticks:D19}-{Guid.NewGuid():N}";

@@ -85,8 +85,37 @@ public sealed class Aggregator(SubmissionStore submissions, ParticipantLedger le
             });
 
         await ApplyToReportsAsync(participants, ct);
-        await submissions.MarkAggregatedAsync(toFold, ct);
+        if (await submissions.MarkAggregatedAsync(toFold, ct) is { Count: > 0 } changed)
+            await TakeBackErasedAsync(changed, ct);
         return failures;
+    }
+
+    /// <summary>
+    /// An erasure that landed after these submissions were read may have run before this fold added them
+    /// to a history. The erasure marked them first, and this fold checks after writing, so one of the two
+    /// always sees the other: whatever it added of an erased submission, it takes back here.
+    /// </summary>
+    private async Task TakeBackErasedAsync(IReadOnlyList<StoredSubmission> changed, CancellationToken ct)
+    {
+        var now = await Task.WhenAll(changed.Select(s => submissions.FindAsync(s.ServiceId, s.SubmissionId, ct)));
+        foreach (var participant in changed.Zip(now).Where(x => x.Second is null or { Status: SubmissionStatus.Erased })
+                     .GroupBy(x => (x.First.ServiceId, x.First.ParticipantHash), x => x.First.SubmissionId))
+        {
+            var (serviceId, hash) = participant.Key;
+            if (await ledger.RemoveAsync(serviceId, hash, participant.ToHashSet(), ct) is { } state)
+                await (state.History.Count == 0 ? ForgetAsync(state, ct) : ApplyToReportsAsync([state], ct));
+        }
+    }
+
+    /// <summary>
+    /// Withdraws a participant whose history is now empty from every month they touched, then removes
+    /// every row keyed by their pseudonym: nothing of an erased person stays behind.
+    /// </summary>
+    public async Task ForgetAsync(ParticipantState emptied, CancellationToken ct)
+    {
+        await ApplyToReportsAsync([emptied], ct);
+        await reports.DeleteParticipantAsync(emptied, ct);
+        await ledger.DeleteIfEmptyAsync(emptied.ServiceId, emptied.ParticipantHash, ct);
     }
 
     /// <summary>
@@ -97,7 +126,7 @@ public sealed class Aggregator(SubmissionStore submissions, ParticipantLedger le
     {
         if (await submissions.FindAsync(serviceId, submissionId, ct) is not { } submission)
             return;
-        if (await ledger.RemoveAsync(serviceId, submission.ParticipantHash, submissionId, ct) is { } participant)
+        if (await ledger.RemoveAsync(serviceId, submission.ParticipantHash, [submissionId], ct) is { } participant)
             await ApplyToReportsAsync([participant], ct);
     }
 

@@ -46,13 +46,29 @@ public sealed class ParticipantLedger(Storage.StorageClients storage)
             return added.Count == 0 ? null : [.. history, .. added];
         }, ct);
 
-    /// <summary>Takes one submission out of the history, if it is there; null when it was not.</summary>
-    public async Task<ParticipantState?> RemoveAsync(string serviceId, string participantHash, string submissionId, CancellationToken ct)
+    /// <summary>Takes submissions out of the history, where they are there; null when none was.</summary>
+    public async Task<ParticipantState?> RemoveAsync(string serviceId, string participantHash, IReadOnlyCollection<string> submissionIds, CancellationToken ct)
     {
         var removed = false;
         var state = await ChangeAsync(serviceId, participantHash, history =>
-            (removed = history.Any(o => o.SubmissionId == submissionId)) ? history.Where(o => o.SubmissionId != submissionId).ToList() : null, ct);
+            (removed = history.Any(o => submissionIds.Contains(o.SubmissionId))) ? history.Where(o => !submissionIds.Contains(o.SubmissionId)).ToList() : null, ct);
         return removed ? state : null;
+    }
+
+    /// <summary>Deletes the participant's row if their history is still empty; a row that has gained a submission since stays.</summary>
+    public async Task DeleteIfEmptyAsync(string serviceId, string participantHash, CancellationToken ct)
+    {
+        var response = await storage.Participants.GetEntityIfExistsAsync<TableEntity>(serviceId, participantHash, cancellationToken: ct);
+        if (!response.HasValue || Read(response.Value!).History.Count > 0)
+            return;
+        try
+        {
+            await storage.Participants.DeleteEntityAsync(serviceId, participantHash, response.Value!.ETag, ct);
+        }
+        catch (RequestFailedException e) when (e.Status is 404 or 412)
+        {
+            // Gone already, or changed: a later write owns the row now.
+        }
     }
 
     /// <summary>Replaces the history outright (rebuild, erasure), always as a new version.</summary>

@@ -98,6 +98,29 @@ public sealed class ReportRows(Storage.StorageClients storage)
         return response.HasValue ? ReportState.Parse(EntityText.Read(response.Value!, "State")) : null;
     }
 
+    /// <summary>
+    /// Removes a participant's own row from each month they touched, once that row holds nothing newer
+    /// than the given (emptied) version; the months' states were already updated without them.
+    /// </summary>
+    public async Task DeleteParticipantAsync(ParticipantState emptied, CancellationToken ct)
+    {
+        foreach (var month in emptied.Months)
+        {
+            var partitionKey = PartitionKey(emptied.ServiceId, month);
+            var row = await ReadAsync(partitionKey, emptied.ParticipantHash, ct);
+            if (row is not { HasValue: true } || (row.Value!.GetInt64("Version") ?? 0) > emptied.Version)
+                continue;
+            try
+            {
+                await storage.Reports.DeleteEntityAsync(partitionKey, emptied.ParticipantHash, row.Value.ETag, ct);
+            }
+            catch (RequestFailedException e) when (e.Status is 404 or 412)
+            {
+                // Deleted already, or rewritten by a newer version that owns it now.
+            }
+        }
+    }
+
     /// <summary>Removes every report row of a service, partition by partition (rebuild starts from nothing).</summary>
     public async Task DeleteAllAsync(string serviceId, CancellationToken ct)
     {

@@ -25,8 +25,11 @@ public sealed record SubmissionMessage(string ServiceId, string SubmissionId)
 
 public enum AcceptOutcome { Accepted, Repeated, Conflict }
 
-/// <summary>A row of the submissions table, typed. An erased row keeps only its id and status.</summary>
-public sealed record StoredSubmission(string ServiceId, string SubmissionId, string ParticipantHash, string Status, string? Reason, Observation? Observation)
+/// <summary>
+/// A row of the submissions table, typed. An erased row keeps only its id and status. The ETag is the
+/// row's as read, so a later status change can be made only if nothing (an erasure) changed it meanwhile.
+/// </summary>
+public sealed record StoredSubmission(string ServiceId, string SubmissionId, string ParticipantHash, string Status, string? Reason, Observation? Observation, ETag ETag)
 {
     public static StoredSubmission From(TableEntity entity) => new(
         entity.PartitionKey,
@@ -34,7 +37,8 @@ public sealed record StoredSubmission(string ServiceId, string SubmissionId, str
         entity.GetString(Columns.Participant) ?? "",
         entity.GetString(Columns.Status) ?? SubmissionStatus.Queued,
         entity.GetString(Columns.Reason) is { Length: > 0 } reason ? reason : null,
-        entity.GetString(Columns.Observation) is { } json ? JsonSerializer.Deserialize<Observation>(json, DomainJson.Options) : null);
+        entity.GetString(Columns.Observation) is { } json ? JsonSerializer.Deserialize<Observation>(json, DomainJson.Options) : null,
+        entity.ETag);
 }
 
 /// <summary>The submissions table's column names: only <see cref="SubmissionStore"/> and the row type use them.</summary>
@@ -109,28 +113,43 @@ public sealed class SubmissionStore(Storage.StorageClients storage, TimeProvider
             yield return StoredSubmission.From(entity);
     }
 
-    /// <summary>Marks submissions as counted, and when: ReceivedAt to AggregatedAt is a submission's lag into the reports.</summary>
-    public async Task MarkAggregatedAsync(IReadOnlyList<StoredSubmission> submissions, CancellationToken cancellationToken)
+    /// <summary>
+    /// Marks submissions as counted, and when (ReceivedAt to AggregatedAt is a submission's lag into the
+    /// reports), each only if its row is still as it was read, so an erasure in between is never
+    /// overwritten. Returns the submissions whose rows changed meanwhile, for the caller to look at again.
+    /// </summary>
+    public async Task<IReadOnlyList<StoredSubmission>> MarkAggregatedAsync(IReadOnlyList<StoredSubmission> submissions, CancellationToken cancellationToken)
     {
+        var changed = new List<StoredSubmission>();
         foreach (var service in submissions.Where(s => s.Status != SubmissionStatus.Aggregated).GroupBy(s => s.ServiceId))
         {
             foreach (var chunk in service.Chunk(EntityGroup.MaxOperations))
             {
                 var group = new EntityGroup(service.Key);
                 foreach (var submission in chunk)
-                    group.Add(TableTransactionActionType.UpdateMerge, AggregatedMark(service.Key, submission.SubmissionId), ETag.All);
+                    group.Add(TableTransactionActionType.UpdateMerge, AggregatedMark(service.Key, submission.SubmissionId), submission.ETag);
                 try
                 {
                     await group.SubmitAsync(storage.Submissions, cancellationToken);
                 }
-                catch (TableTransactionFailedException e) when (e.Status == 404)
+                catch (TableTransactionFailedException e) when (e.Status is 404 or 412)
                 {
-                    // A row erased meanwhile: mark the others one by one.
+                    // Some row changed meanwhile: mark the others one by one.
                     foreach (var submission in chunk)
-                        await UpdateIfPresentAsync(AggregatedMark(submission.ServiceId, submission.SubmissionId), cancellationToken);
+                    {
+                        try
+                        {
+                            await storage.Submissions.UpdateEntityAsync(AggregatedMark(submission.ServiceId, submission.SubmissionId), submission.ETag, TableUpdateMode.Merge, cancellationToken);
+                        }
+                        catch (RequestFailedException x) when (x.Status is 404 or 412)
+                        {
+                            changed.Add(submission);
+                        }
+                    }
                 }
             }
         }
+        return changed;
     }
 
     /// <summary>Sets a submission's status (rejected with its reason, or queued again on replay); a missing row is left missing.</summary>
@@ -185,6 +204,7 @@ public sealed class SubmissionStore(Storage.StorageClients storage, TimeProvider
             request.CompletedOn,
             responses = AnswersOf(request),
             request.Stay,
+            request.Context,
         }, DomainJson.Options);
         return Convert.ToHexStringLower(SHA256.HashData(canonical));
     }

@@ -48,6 +48,46 @@ public sealed class ReliabilityTests
     }
 
     [Fact]
+    public async Task An_erasure_that_lands_while_the_person_is_being_aggregated_wins_and_leaves_no_row_keyed_by_them()
+    {
+        await using var app = await TestApp.StartAsync(NoSuppression, faults: true);
+        var participants = app.Names.Participants;
+        var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var held = 0;
+        app.Faults!.Hold = async request =>
+        {
+            // The aggregator has read the submission; its first write of the person's history waits for the erasure.
+            if (request.IsWriteTo(participants) && Interlocked.Exchange(ref held, 1) == 0)
+            {
+                reached.SetResult();
+                await release.Task;
+            }
+        };
+        var body = Hope("racing", "baseline", "2026-03-01", Uniform(4));
+        Assert.Equal(HttpStatusCode.Accepted, (await app.SubmitAsync(body)).StatusCode);
+        await reached.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        var admin = app.Client(TestApp.AdminKey);
+        var erased = await (await admin.PostAsJsonAsync("/api/manage/services/demo/erasures", new { participantRef = "racing" })).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(1, erased.GetProperty("erasedSubmissions").GetInt32());
+        release.SetResult();
+
+        // The fold goes on with the submission it read before the erasure, and must take back all it adds.
+        var reportRows = app.Table(app.Names.Reports);
+        async Task<int> TracesAsync() =>
+            (await app.Table(participants).QueryAsync<TableEntity>().CountAsync())
+            + (await reportRows.QueryAsync<TableEntity>().Where(r => r.RowKey != "~state").CountAsync());
+        for (var i = 0; i < 100 && (await TracesAsync() > 0 || (await app.Queue(app.Names.SubmissionQueue).GetPropertiesAsync()).Value.ApproximateMessagesCount > 0); i++)
+            await Task.Delay(100);
+        Assert.Equal(0, await TracesAsync());
+        var march = (await app.ReportAsync("2026-03", "2026-03")).GetProperty("periods")[0];
+        Assert.Equal((0, 0), (march.GetProperty("submissions").GetInt32(), march.GetProperty("participants").GetInt32()));
+        var row = (await app.Table(app.Names.Submissions).GetEntityAsync<TableEntity>("demo", (string)body["submissionId"]!)).Value;
+        Assert.Equal("erased", row.GetString("Status"));
+    }
+
+    [Fact]
     public async Task Erasing_a_participant_removes_their_submissions_recomputes_the_reports_and_is_audited()
     {
         await using var app = await TestApp.StartAsync(NoSuppression);
