@@ -28,6 +28,7 @@ public static class PeerEvalApp
         builder.AddKeyAuthorization();
         builder.AddInstruments();
         builder.AddSubmissions();
+        builder.AddInvitations();
         builder.AddAggregation();
         builder.AddReports();
         return builder;

@@ -17,9 +17,10 @@ public sealed record GroupContribution(IReadOnlyList<double> Values, int Earlier
 /// participant's effect can be replaced as a whole whenever their history changes, which makes
 /// aggregation idempotent and independent of message order.
 /// </summary>
-public sealed record MonthContribution(int Submissions, int EarlierMonths, IReadOnlyDictionary<string, GroupContribution> Groups)
+/// <param name="Anonymous">From a public form: one person in its cells, never in `participants`.</param>
+public sealed record MonthContribution(int Submissions, int EarlierMonths, IReadOnlyDictionary<string, GroupContribution> Groups, bool Anonymous = false)
 {
-    public bool IsActive => Submissions > 0;
+    public bool IsActive => Submissions > 0 && !Anonymous;
 }
 
 public static class Contributions
@@ -71,7 +72,7 @@ public static class Contributions
                     values.Count(v => v.Reliable == ReliableChange.Improved),
                     values.Count(v => v.Reliable == ReliableChange.Deteriorated));
             result[ReportingCalendar.MonthName(month)] = new MonthContribution(
-                count, count > 0 ? Presence.EarlierMonths(month, activeMonths) : 0, byGroup);
+                count, count > 0 ? Presence.EarlierMonths(month, activeMonths) : 0, byGroup, observations.All(o => o.Anonymous));
         }
         return result;
     }

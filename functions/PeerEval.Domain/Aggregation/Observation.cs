@@ -20,7 +20,8 @@ public sealed record Observation(
     DateOnly CompletedOn,
     IReadOnlyList<ScoredInstrument> Scores,
     Stay? Stay,
-    SupportContext? Context = null)
+    SupportContext? Context = null,
+    bool Anonymous = false)
 {
     public static Observation From(SubmissionRequest request) => new(
         request.SubmissionId,
@@ -33,7 +34,8 @@ public sealed record Observation(
             .OrderBy(s => s.InstrumentId, StringComparer.Ordinal)
             .ToList(),
         request.Stay,
-        request.Context);
+        request.Context,
+        request.Anonymous);
 
     /// <summary>Orders observations the same way everywhere: by date, then id.</summary>
     public static int CompareChronologically(Observation a, Observation b)

@@ -14,7 +14,10 @@ public sealed record SupportContext(string? Team, string? Setting, string? PeerW
 
 public sealed record InstrumentResponse(InstrumentDefinition Instrument, IReadOnlyDictionary<string, int?> Answers);
 
-/// <summary>A submission that passed validation, still holding the raw participant reference.</summary>
+/// <summary>
+/// A submission that passed validation, still holding the raw participant reference (empty where a
+/// form or invitation decides who it is from). An anonymous one, from a public form, has no participant.
+/// </summary>
 public sealed record SubmissionRequest(
     string SubmissionId,
     string ParticipantRef,
@@ -22,7 +25,11 @@ public sealed record SubmissionRequest(
     DateOnly CompletedOn,
     IReadOnlyList<InstrumentResponse> Responses,
     Stay? Stay,
-    SupportContext? Context = null);
+    SupportContext? Context = null,
+    bool Anonymous = false);
+
+/// <summary>What a service's back end asks an invitation for: one person, one occasion, the questionnaires, where.</summary>
+public sealed record InvitationRequest(string ParticipantRef, Occasion Occasion, IReadOnlyList<string> Instruments, SupportContext? Context);
 
 public static class OccasionNames
 {

@@ -19,7 +19,11 @@ public static partial class SubmissionParser
 
     private static readonly string[] TopLevel = ["submissionId", "participantRef", "occasion", "completedOn", "responses", "stay", "context"];
 
-    public static SubmissionRequest? Parse(JsonElement body, Func<string, InstrumentDefinition?> findInstrument, DateOnly today, ErrorBag errors)
+    /// <param name="participantGiven">
+    /// False where the form or invitation, not the body, says who the answers are from: then the body
+    /// must not name anyone.
+    /// </param>
+    public static SubmissionRequest? Parse(JsonElement body, Func<string, InstrumentDefinition?> findInstrument, DateOnly today, ErrorBag errors, bool participantGiven = true)
     {
         if (body.ValueKind != JsonValueKind.Object)
         {
@@ -32,8 +36,14 @@ public static partial class SubmissionParser
         if (submissionId is not null && !SubmissionIdPattern().IsMatch(submissionId))
             errors.Add("submissionId", "Use 1-64 letters, digits, '-' or '_', starting with a letter or digit (a UUID works well).");
 
-        var participantRef = RequiredString(fields, "participantRef", "participantRef", errors);
-        if (participantRef is not null && (participantRef = ParticipantRefs.Normalize(participantRef, out var refProblem)) is null)
+        string? participantRef = "";
+        if (!participantGiven)
+        {
+            if (fields.TryGetValue("participantRef", out var named) && !(named.ValueKind == JsonValueKind.String && named.GetString()!.Trim().Length == 0))
+                errors.Add("participantRef", "Set by the form's invitation, or none for a public form: leave it out.");
+        }
+        else if ((participantRef = RequiredString(fields, "participantRef", "participantRef", errors)) is not null
+            && (participantRef = ParticipantRefs.Normalize(participantRef, out var refProblem)) is null)
             errors.Add("participantRef", refProblem!);
 
         var occasionName = RequiredString(fields, "occasion", "occasion", errors);
@@ -52,6 +62,39 @@ public static partial class SubmissionParser
         if (!errors.IsEmpty)
             return null;
         return new SubmissionRequest(submissionId!, participantRef!, occasion, completedOn!.Value, responses, stay, context);
+    }
+
+    /// <summary>Reads an invitation request: participantRef, occasion, instruments (default: the given ones), context.</summary>
+    public static InvitationRequest? ParseInvitation(JsonElement body, Func<string, InstrumentDefinition?> findInstrument, IReadOnlyList<string> defaultInstruments, ErrorBag errors)
+    {
+        if (body.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add("$", "The body must be a JSON object.");
+            return null;
+        }
+        var fields = ReadObject(body, "", ["participantRef", "occasion", "instruments", "context"], errors);
+        var participantRef = RequiredString(fields, "participantRef", "participantRef", errors);
+        if (participantRef is not null && (participantRef = ParticipantRefs.Normalize(participantRef, out var refProblem)) is null)
+            errors.Add("participantRef", refProblem!);
+        var occasionName = RequiredString(fields, "occasion", "occasion", errors);
+        var occasion = Occasion.Baseline;
+        if (occasionName is not null && !OccasionNames.TryParse(occasionName, out occasion))
+            errors.Add("occasion", "Must be one of: baseline, followup, discharge.");
+
+        var instruments = defaultInstruments.ToList();
+        if (fields.TryGetValue("instruments", out var list))
+        {
+            instruments = list.ValueKind == JsonValueKind.Array && list.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String)
+                ? list.EnumerateArray().Select(e => e.GetString()!).ToList()
+                : [];
+            if (instruments.Count is 0 or > 5 || instruments.Distinct(StringComparer.Ordinal).Count() != instruments.Count)
+                errors.Add("instruments", "Name one to five different instrument ids.");
+            for (var i = 0; i < instruments.Count; i++)
+                if (findInstrument(instruments[i]) is null)
+                    errors.Add($"instruments[{i}]", $"Unknown instrument '{Printable(instruments[i])}'.");
+        }
+        var context = ReadContext(fields, errors);
+        return errors.IsEmpty ? new InvitationRequest(participantRef!, occasion, instruments, context) : null;
     }
 
     private static List<InstrumentResponse> ReadResponses(Dictionary<string, JsonElement> fields, Func<string, InstrumentDefinition?> findInstrument, ErrorBag errors)

@@ -9,7 +9,7 @@ using PeerEval.Functions.Services;
 
 namespace PeerEval.Functions.Admin;
 
-public sealed record ServiceRequest(string? Name, IReadOnlyList<string>? AllowedOrigins);
+public sealed record ServiceRequest(string? Name, IReadOnlyList<string>? AllowedOrigins, bool? PublicForms = null);
 
 public sealed record KeyRequest(KeyRole Role, IReadOnlyList<string> Services);
 
@@ -45,7 +45,7 @@ public sealed class AdminFunctions(ServiceDirectory services, ApiKeyStore keys, 
         if (!errors.IsEmpty)
             return ApiConventions.ValidationProblem(errors);
 
-        var definition = new ServiceDefinition(serviceId, body.Name ?? serviceId, origins);
+        var definition = new ServiceDefinition(serviceId, body.Name ?? serviceId, origins, body.PublicForms ?? false);
         await services.SaveAsync(definition, ct);
         return TypedResults.Ok(definition);
     }

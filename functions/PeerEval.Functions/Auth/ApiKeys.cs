@@ -17,6 +17,9 @@ public sealed record ApiKey(string KeyId, KeyRole Role, IReadOnlyList<string> Se
     /// <summary>A form page's token: may submit for its service only from the form or the service's own origins.</summary>
     public bool IsFormToken { get; init; }
 
+    /// <summary>The invitation a form token's page was opened with; null on a public (anonymous) form.</summary>
+    public string? Invitation { get; init; }
+
     public bool Covers(string serviceId) =>
         Role == KeyRole.Admin || Services.Contains(AllServices) || Services.Contains(serviceId, StringComparer.Ordinal);
 }
@@ -43,6 +46,7 @@ public sealed class ApiKeyOptions
     {
         public string ServiceId { get; set; } = "";
         public List<string> AllowedOrigins { get; set; } = [];
+        public bool PublicForms { get; set; }
     }
 
     public sealed class DevKey
@@ -159,6 +163,6 @@ internal sealed class DevKeySeeder(ApiKeyStore keys, Services.ServiceDirectory s
         foreach (var devKey in options.Value.DevKeys.Where(k => k.Key.Length > 0))
             await keys.StoreAsync(devKey.Key, devKey.Role, devKey.Services, cancellationToken);
         foreach (var service in options.Value.DevServices.Where(s => s.ServiceId.Length > 0))
-            await services.SaveAsync(new Services.ServiceDefinition(service.ServiceId, service.ServiceId, service.AllowedOrigins), cancellationToken);
+            await services.SaveAsync(new Services.ServiceDefinition(service.ServiceId, service.ServiceId, service.AllowedOrigins, service.PublicForms), cancellationToken);
     }
 }

@@ -16,6 +16,7 @@ public static class KeyClaims
     public const string KeyId = "peereval:key";
     public const string Service = "peereval:service";
     public const string FormToken = "peereval:form";
+    public const string Invitation = "peereval:invitation";
 
     public static ClaimsPrincipal ToPrincipal(this ApiKey key, string scheme)
     {
@@ -23,13 +24,15 @@ public static class KeyClaims
         claims.AddRange(key.Services.Select(s => new Claim(Service, s)));
         if (key.IsFormToken)
             claims.Add(new Claim(FormToken, "true"));
+        if (key.Invitation is { } invitation)
+            claims.Add(new Claim(Invitation, invitation));
         return new ClaimsPrincipal(new ClaimsIdentity(claims, scheme, KeyId, ClaimTypes.Role));
     }
 
     /// <summary>The key behind an authenticated caller; null for an anonymous one.</summary>
     public static ApiKey? ApiKey(this ClaimsPrincipal user) =>
         user.FindFirstValue(KeyId) is { } keyId && Enum.TryParse<KeyRole>(user.FindFirstValue(ClaimTypes.Role), out var role)
-            ? new ApiKey(keyId, role, user.FindAll(Service).Select(c => c.Value).ToList(), Revoked: false) { IsFormToken = user.HasClaim(FormToken, "true") }
+            ? new ApiKey(keyId, role, user.FindAll(Service).Select(c => c.Value).ToList(), Revoked: false) { IsFormToken = user.HasClaim(FormToken, "true"), Invitation = user.FindFirstValue(Invitation) }
             : null;
 }
 
@@ -42,7 +45,7 @@ public sealed class ApiKeyAuthenticationHandler(
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
-    private const int MaxKeyLength = 200;
+    private const int MaxKeyLength = 300;
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {

@@ -10,6 +10,8 @@ namespace PeerEval.Functions.Auth;
 public static class KeyPolicies
 {
     public const string Submit = "submit";
+    /// <summary>A service's own submit key: a form token may not act for the service's back end.</summary>
+    public const string SubmitKey = "submit-key";
     public const string SubmitOrAdmin = "submit-or-admin";
     public const string Report = "report";
     public const string Admin = "admin";
@@ -18,6 +20,8 @@ public static class KeyPolicies
     {
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(Submit, p => p.RequireRole(nameof(KeyRole.Submit)).AddRequirements(ServiceScope.Requirement))
+            .AddPolicy(SubmitKey, p => p.RequireRole(nameof(KeyRole.Submit)).AddRequirements(ServiceScope.Requirement)
+                .RequireAssertion(c => c.User.ApiKey() is not { IsFormToken: true }))
             // A form token may send answers, never read back what became of anyone's.
             .AddPolicy(SubmitOrAdmin, p => p.RequireRole(nameof(KeyRole.Submit), nameof(KeyRole.Admin)).AddRequirements(ServiceScope.Requirement)
                 .RequireAssertion(c => c.User.ApiKey() is not { IsFormToken: true }))

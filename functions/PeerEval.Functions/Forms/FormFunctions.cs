@@ -13,10 +13,8 @@ using PeerEval.Functions.Submissions;
 namespace PeerEval.Functions.Forms;
 
 /// <summary>The embeddable form: a page that works without script, its enhancement, and the no-script post.</summary>
-public sealed class FormFunctions(ServiceDirectory services, InstrumentCatalog catalog, FormTokens tokens, SubmissionIntake intake)
+public sealed class FormFunctions(ServiceDirectory services, InstrumentCatalog catalog, FormTokens tokens, SubmissionIntake intake, InvitationStore invitations, TimeProvider clock)
 {
-    private static readonly string[] DefaultInstruments = [BuiltInInstruments.HopeCore.Id, BuiltInInstruments.EmpowermentCore.Id];
-
     [Function("FormEmbedScript")]
     [ProducesResponseType<string>(200, "text/javascript")]
     public IResult EmbedScript([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "forms/embed.js")] HttpRequest request)
@@ -31,29 +29,51 @@ public sealed class FormFunctions(ServiceDirectory services, InstrumentCatalog c
     [ProducesResponseType<string>(200, "text/html")]
     [ProducesResponseType(400)]
     [ProducesResponseType(404)]
+    [ProducesResponseType(410)]
     public async Task<IResult> ShowAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "forms/{serviceId}")] HttpRequest request, string serviceId)
     {
         var ct = request.HttpContext.RequestAborted;
         if (await services.FindAsync(serviceId, ct) is not { } service)
             return TypedResults.Problem(statusCode: 404, title: "No such service.");
-        var errors = new ErrorBag();
-        var chosenOccasion = Occasion.Baseline;
-        string? occasion = request.Query["occasion"], instruments = request.Query["instruments"], title = request.Query["title"];
-        if (occasion is not null && !OccasionNames.TryParse(occasion, out chosenOccasion))
-            errors.Add("occasion", "Must be one of: baseline, followup, discharge.");
         var all = await catalog.GetAllAsync(ct);
-        var ids = instruments?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? DefaultInstruments;
-        foreach (var unknown in ids.Where(id => !all.ContainsKey(id)))
-            errors.Add("instruments", $"Unknown instrument '{unknown}'.");
-        if (ids.Length is 0 or > 5)
-            errors.Add("instruments", "Name between one and five instruments.");
-        if (!errors.IsEmpty)
-            return ApiConventions.ValidationProblem(errors);
+        Occasion occasion;
+        IReadOnlyList<string> ids;
+        string? invitationId = null;
+        if (request.Query.ContainsKey("invitation"))
+        {
+            // An invitation fixes who, which occasion and which questionnaires; the page only asks the questions.
+            invitationId = tokens.ReadInvitationLink(serviceId, request.Query["invitation"]);
+            if (invitationId is null || await invitations.FindAsync(serviceId, invitationId, ct) is not { } invitation)
+                return TypedResults.Problem(statusCode: 404, title: "No such invitation.");
+            if (invitation.IsExpired(clock.GetUtcNow()) || invitation.SubmissionId is not null)
+                return TypedResults.Problem(statusCode: 410, title: "This link has expired or was already used.", detail: "Ask the service for a new link.");
+            (occasion, ids) = (invitation.Occasion, invitation.Instruments);
+        }
+        else
+        {
+            if (!service.PublicForms)
+                return TypedResults.Problem(statusCode: 404, title: "This service has no public form.", detail: "Use the link the service sent you.");
+            var errors = new ErrorBag();
+            occasion = Occasion.Baseline;
+            string? asked = request.Query["occasion"], instruments = request.Query["instruments"];
+            if (asked is not null && !OccasionNames.TryParse(asked, out occasion))
+                errors.Add("occasion", "Must be one of: baseline, followup, discharge.");
+            ids = instruments?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? InvitationFunctions.DefaultInstruments;
+            foreach (var unknown in ids.Where(id => !all.ContainsKey(id)))
+                errors.Add("instruments", $"Unknown instrument '{unknown}'.");
+            if (ids.Count is 0 or > 5)
+                errors.Add("instruments", "Name between one and five instruments.");
+            if (!errors.IsEmpty)
+                return ApiConventions.ValidationProblem(errors);
+        }
 
-        var model = new FormModel(serviceId, string.IsNullOrWhiteSpace(title) ? "How are things for you?" : title[..Math.Min(title.Length, 120)],
-            chosenOccasion, ids.Select(id => all[id]).ToList(), Guid.NewGuid().ToString(), tokens.Issue(serviceId), NewNonce());
+        var model = new FormModel(serviceId, TitleOf(service), occasion, ids.Where(all.ContainsKey).Select(id => all[id]).ToList(),
+            Guid.NewGuid().ToString(), tokens.Issue(serviceId, invitationId), NewNonce());
         return Page(request.HttpContext, service, model.Nonce, FormPage.Render(model));
     }
+
+    /// <summary>The page's title comes from the service's own record, never from the address, so no link can put words in its mouth.</summary>
+    private static string TitleOf(ServiceDefinition service) => $"{service.Name}: how are things for you?";
 
     /// <summary>The form posted without script: the same intake as the API, answered with a page.</summary>
     [Function("SubmitForm")]
@@ -62,6 +82,8 @@ public sealed class FormFunctions(ServiceDirectory services, InstrumentCatalog c
     [ProducesResponseType(400)]
     [ProducesResponseType(403)]
     [ProducesResponseType(404)]
+    [ProducesResponseType(409)]
+    [ProducesResponseType(410)]
     public async Task<IResult> SubmitAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", "options", Route = "forms/{serviceId}")] HttpRequest request, string serviceId)
     {
@@ -84,7 +106,6 @@ public sealed class FormFunctions(ServiceDirectory services, InstrumentCatalog c
         var body = new Dictionary<string, object?>
         {
             ["submissionId"] = form["submissionId"].ToString(),
-            ["participantRef"] = form["participantRef"].ToString(),
             ["occasion"] = form["occasion"].ToString(),
             ["completedOn"] = intake.Today.ToString("yyyy-MM-dd"),
             ["responses"] = instrumentIds.Select(id => new
@@ -97,19 +118,21 @@ public sealed class FormFunctions(ServiceDirectory services, InstrumentCatalog c
             body["stay"] = new { admittedOn = admitted, dischargedOn = form["stay.dischargedOn"].ToString() is { Length: > 0 } d ? d : null };
 
         using var document = JsonSerializer.SerializeToDocument(body);
-        var (submission, errors, outcome) = await intake.AcceptAsync(serviceId, document.RootElement, ct, datedToday: true);
+        var (submission, errors, outcome) = await intake.AcceptAsync(serviceId, document.RootElement, ct, new FormOrigin(key.Invitation));
         var nonce = NewNonce();
         if (submission is null)
         {
             _ = OccasionNames.TryParse(form["occasion"].ToString(), out var occasion);
-            var model = new FormModel(serviceId, "How are things for you?", occasion, instrumentIds.Select(id => all[id]).ToList(),
-                form["submissionId"].ToString(), tokens.Issue(serviceId), nonce);
+            var model = new FormModel(serviceId, TitleOf(service), occasion, instrumentIds.Select(id => all[id]).ToList(),
+                form["submissionId"].ToString(), tokens.Issue(serviceId, key.Invitation), nonce);
             var values = form.Keys.ToDictionary(k => k, k => form[k].ToString());
             context.Response.StatusCode = StatusCodes.Status400BadRequest;
             return Page(context, service, nonce, FormPage.Render(model, errors.ToProblemErrors(), values));
         }
         if (outcome == AcceptOutcome.Conflict)
             return TypedResults.Problem(statusCode: 409, title: "These answers were already sent with different content. Reload the form to start again.");
+        if (SubmissionIntake.ProblemFor(outcome) is { } problem)
+            return problem;
         return Page(context, service, nonce, FormPage.Thanks(nonce));
     }
 

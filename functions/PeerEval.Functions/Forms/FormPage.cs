@@ -63,7 +63,6 @@ public static partial class FormPage
             <input type="hidden" name="submissionId" value="{E(model.SubmissionId)}">
             <input type="hidden" name="occasion" value="{model.Occasion.ToName()}">
             """);
-        TextField(page, "participantRef", "participantRef", "Your reference", "The reference your peer support worker gave you.", "text", values, fieldErrors);
 
         foreach (var instrument in model.Instruments)
         {
@@ -151,7 +150,6 @@ public static partial class FormPage
         {
             var id = path switch
             {
-                "participantRef" => "participantRef",
                 "stay.admittedOn" => "stay-admittedOn",
                 "stay.dischargedOn" => "stay-dischargedOn",
                 _ when AnswerPath().Match(path) is { Success: true } m && int.Parse(m.Groups[1].Value) < model.Instruments.Count =>

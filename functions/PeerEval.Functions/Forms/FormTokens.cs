@@ -28,10 +28,25 @@ public sealed class FormTokens(IOptions<FormSigningOptions> options, TimeProvide
 
     private readonly byte[] _signingKey = Encoding.UTF8.GetBytes(options.Value.FormSigningKey);
 
-    public string Issue(string serviceId)
+    /// <summary>A token for one service's form page, opened with an invitation or (null) as a public form.</summary>
+    public string Issue(string serviceId, string? invitationId)
     {
-        var payload = $"{serviceId}|{clock.GetUtcNow().Add(Lifetime).ToUnixTimeSeconds()}";
+        var payload = $"{serviceId}|{clock.GetUtcNow().Add(Lifetime).ToUnixTimeSeconds()}|{invitationId}";
         return Prefix + Base64Url(Encoding.UTF8.GetBytes(payload)) + "." + Base64Url(Sign(payload));
+    }
+
+    /// <summary>What an invitation link carries: its id and a signature binding it to its service.</summary>
+    public string InvitationLink(string serviceId, string invitationId) =>
+        invitationId + "." + Base64Url(Sign($"invitation|{serviceId}|{invitationId}"));
+
+    /// <summary>The invitation id a link names, if the link was made for this service; null otherwise.</summary>
+    public string? ReadInvitationLink(string serviceId, string? link)
+    {
+        var parts = (link ?? "").Split('.');
+        return parts.Length == 2 && parts[0].Length is > 0 and <= 64 && FromBase64Url(parts[1]) is { } signature
+            && CryptographicOperations.FixedTimeEquals(signature, Sign($"invitation|{serviceId}|{parts[0]}"))
+            ? parts[0]
+            : null;
     }
 
     /// <summary>The key a valid, unexpired token stands for; null for anything else.</summary>
@@ -46,9 +61,9 @@ public sealed class FormTokens(IOptions<FormSigningOptions> options, TimeProvide
         if (!CryptographicOperations.FixedTimeEquals(signature, Sign(payload)))
             return null;
         var fields = payload.Split('|');
-        if (fields.Length != 2 || !long.TryParse(fields[1], out var expires) || clock.GetUtcNow().ToUnixTimeSeconds() > expires)
+        if (fields.Length != 3 || !long.TryParse(fields[1], out var expires) || clock.GetUtcNow().ToUnixTimeSeconds() > expires)
             return null;
-        return new ApiKey("form", KeyRole.Submit, [fields[0]], Revoked: false) { IsFormToken = true };
+        return new ApiKey("form", KeyRole.Submit, [fields[0]], Revoked: false) { IsFormToken = true, Invitation = fields[2] is { Length: > 0 } id ? id : null };
     }
 
     private byte[] Sign(string payload) => HMACSHA256.HashData(_signingKey, Encoding.UTF8.GetBytes(payload));

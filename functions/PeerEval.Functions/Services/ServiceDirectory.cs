@@ -3,7 +3,8 @@ using Microsoft.Extensions.Caching.Memory;
 
 namespace PeerEval.Functions.Services;
 
-public sealed record ServiceDefinition(string ServiceId, string Name, IReadOnlyList<string> AllowedOrigins)
+/// <param name="PublicForms">Whether anyone may open the service's form without an invitation (answers then count anonymously).</param>
+public sealed record ServiceDefinition(string ServiceId, string Name, IReadOnlyList<string> AllowedOrigins, bool PublicForms = false)
 {
     public bool Allows(string? origin) => origin is not null && AllowedOrigins.Contains(origin, StringComparer.OrdinalIgnoreCase);
 }
@@ -27,6 +28,7 @@ public sealed class ServiceDirectory(Storage.StorageClients storage, IMemoryCach
         {
             ["Name"] = service.Name,
             ["AllowedOrigins"] = string.Join(' ', service.AllowedOrigins),
+            ["PublicForms"] = service.PublicForms,
         }, TableUpdateMode.Replace, ct);
         cache.Remove(("service", service.ServiceId));
     }
@@ -34,5 +36,6 @@ public sealed class ServiceDirectory(Storage.StorageClients storage, IMemoryCach
     private static ServiceDefinition Read(TableEntity entity) => new(
         entity.RowKey,
         entity.GetString("Name") ?? entity.RowKey,
-        (entity.GetString("AllowedOrigins") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        (entity.GetString("AllowedOrigins") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries),
+        entity.GetBoolean("PublicForms") ?? false);
 }

@@ -34,10 +34,11 @@ public sealed class StorageNames(string prefix)
     public string Instruments => prefix + "instruments";
     public string Failures => prefix + "failures";
     public string AuditLog => prefix + "audit";
+    public string Invitations => prefix + "invitations";
     public string SubmissionQueue => prefix + SubmissionQueueName;
     public string PoisonQueue => SubmissionQueue + "-poison";
 
-    public IEnumerable<string> Tables => [Submissions, Participants, Reports, Keys, Services, Instruments, Failures, AuditLog];
+    public IEnumerable<string> Tables => [Submissions, Participants, Reports, Keys, Services, Instruments, Failures, AuditLog, Invitations];
     public IEnumerable<string> Queues => [SubmissionQueue, PoisonQueue];
 }
 
@@ -53,6 +54,7 @@ public sealed class StorageClients(TableServiceClient tables, QueueServiceClient
     public TableClient Instruments { get; } = tables.GetTableClient(names.Instruments);
     public TableClient Failures { get; } = tables.GetTableClient(names.Failures);
     public TableClient AuditLog { get; } = tables.GetTableClient(names.AuditLog);
+    public TableClient Invitations { get; } = tables.GetTableClient(names.Invitations);
     public QueueClient SubmissionQueue { get; } = queues.GetQueueClient(names.SubmissionQueue);
     public QueueClient PoisonQueue { get; } = queues.GetQueueClient(names.PoisonQueue);
     public TableServiceClient TableService => tables;

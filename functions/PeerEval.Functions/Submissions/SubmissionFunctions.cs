@@ -32,6 +32,7 @@ public sealed class SubmissionFunctions(SubmissionIntake intake, SubmissionStore
     [ProducesResponseType<SubmissionReceipt>(202)]
     [ProducesResponseType(400)]
     [ProducesResponseType(409)]
+    [ProducesResponseType(410)]
     [ProducesResponseType(413)]
     [ProducesResponseType(415)]
     public async Task<IResult> SubmitAsync(
@@ -43,13 +44,12 @@ public sealed class SubmissionFunctions(SubmissionIntake intake, SubmissionStore
             return error;
         using (document)
         {
-            var fromForm = request.HttpContext.User.ApiKey() is { IsFormToken: true };
-            var (submission, errors, outcome) = await intake.AcceptAsync(serviceId, document!.RootElement, ct, datedToday: fromForm);
+            var form = request.HttpContext.User.ApiKey() is { IsFormToken: true } token ? new FormOrigin(token.Invitation) : null;
+            var (submission, errors, outcome) = await intake.AcceptAsync(serviceId, document!.RootElement, ct, form);
             if (submission is null)
                 return ApiConventions.ValidationProblem(errors);
-            if (outcome == AcceptOutcome.Conflict)
-                return TypedResults.Problem(statusCode: 409, title: "This submissionId was already used for a different submission.",
-                    detail: "Generate a new submissionId for each new submission; reuse one only to retry the very same body.");
+            if (SubmissionIntake.ProblemFor(outcome) is { } problem)
+                return problem;
             return TypedResults.Accepted($"/api/services/{serviceId}/submissions/{submission.SubmissionId}",
                 new SubmissionReceipt(submission.SubmissionId, SubmissionStatus.Queued));
         }

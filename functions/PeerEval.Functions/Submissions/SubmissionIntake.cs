@@ -9,30 +9,73 @@ namespace PeerEval.Functions.Submissions;
 public sealed record IntakeResult(SubmissionRequest? Submission, ErrorBag Errors, AcceptOutcome Outcome);
 
 /// <summary>
+/// Answers sent from a form page rather than by a service's back end: from an invitation (which fixes
+/// who, which occasion and which questionnaires) or, with none, from a public form (anonymous).
+/// Either way they are dated today.
+/// </summary>
+public sealed record FormOrigin(string? InvitationId);
+
+/// <summary>
 /// The one path every submission takes, from the API or from the form: validate against the
 /// instruments, pseudonymise the participant, store and queue.
 /// </summary>
-public sealed class SubmissionIntake(InstrumentCatalog catalog, ParticipantHasher hasher, SubmissionStore store, TimeProvider clock)
+public sealed class SubmissionIntake(InstrumentCatalog catalog, ParticipantHasher hasher, SubmissionStore store, Forms.InvitationStore invitations, TimeProvider clock)
 {
     public DateOnly Today => DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
 
-    /// <param name="datedToday">
-    /// For answers sent through a public form: they are from today (a day either side, for time zones),
-    /// so a form token cannot slip a record in before someone's real one.
-    /// </param>
-    public async Task<IntakeResult> AcceptAsync(string serviceId, JsonElement body, CancellationToken ct, bool datedToday = false)
+    public async Task<IntakeResult> AcceptAsync(string serviceId, JsonElement body, CancellationToken ct, FormOrigin? form = null)
     {
         var instruments = await catalog.GetAllAsync(ct);
         var errors = new ErrorBag();
-        var submission = SubmissionParser.Parse(body, id => instruments.GetValueOrDefault(id), Today, errors);
-        if (submission is not null && datedToday && Math.Abs(submission.CompletedOn.DayNumber - Today.DayNumber) > 1)
-        {
+        var submission = SubmissionParser.Parse(body, id => instruments.GetValueOrDefault(id), Today, errors, participantGiven: form is null);
+        // A day either side, for time zones: enough that a form cannot slip a record in before someone's real one.
+        if (submission is not null && form is not null && Math.Abs(submission.CompletedOn.DayNumber - Today.DayNumber) > 1)
             errors.Add("completedOn", "A form dates its answers today.");
-            submission = null;
-        }
-        if (submission is null)
+        if (submission is null || !errors.IsEmpty)
             return new IntakeResult(null, errors, default);
-        var outcome = await store.AcceptAsync(serviceId, submission, hasher.Hash(serviceId, submission.ParticipantRef), ct);
+
+        string participantHash;
+        if (form?.InvitationId is { } invitationId)
+        {
+            var invitation = await invitations.FindAsync(serviceId, invitationId, ct);
+            if (invitation is null || invitation.IsExpired(clock.GetUtcNow()))
+                return new IntakeResult(submission, errors, AcceptOutcome.InvitationExpired);
+            if (submission.Occasion != invitation.Occasion)
+                errors.Add("occasion", $"Fixed by the invitation: {invitation.Occasion.ToName()}.");
+            for (var i = 0; i < submission.Responses.Count; i++)
+                if (!invitation.Instruments.Contains(submission.Responses[i].Instrument.Id))
+                    errors.Add($"responses[{i}].instrument", "Not one of this invitation's questionnaires.");
+            if (submission.Context is not null && submission.Context != invitation.Context)
+                errors.Add("context", "Fixed by the invitation: leave it out.");
+            if (!errors.IsEmpty)
+                return new IntakeResult(null, errors, default);
+            if (!await invitations.ClaimAsync(invitation, submission.SubmissionId, ct))
+                return new IntakeResult(submission, errors, AcceptOutcome.InvitationUsed);
+            submission = submission with { Context = invitation.Context };
+            participantHash = invitation.ParticipantHash;
+        }
+        else if (form is not null)
+        {
+            submission = submission with { Anonymous = true };
+            participantHash = "anonymous-" + submission.SubmissionId; // its own history: never paired, never one of `participants`
+        }
+        else
+        {
+            participantHash = hasher.Hash(serviceId, submission.ParticipantRef);
+        }
+        var outcome = await store.AcceptAsync(serviceId, submission, participantHash, ct);
         return new IntakeResult(submission, errors, outcome);
     }
+
+    /// <summary>The answer for an outcome that stored nothing new and is not a plain success; null for success.</summary>
+    public static IResult? ProblemFor(AcceptOutcome outcome) => outcome switch
+    {
+        AcceptOutcome.Conflict => TypedResults.Problem(statusCode: 409, title: "This submissionId was already used for a different submission.",
+            detail: "Generate a new submissionId for each new submission; reuse one only to retry the very same body."),
+        AcceptOutcome.InvitationUsed => TypedResults.Problem(statusCode: 409, title: "This invitation has already been used.",
+            detail: "An invitation sends one set of answers. Ask the service for a new link."),
+        AcceptOutcome.InvitationExpired => TypedResults.Problem(statusCode: 410, title: "This invitation has expired.",
+            detail: "Ask the service for a new link."),
+        _ => null,
+    };
 }

@@ -23,7 +23,7 @@ public sealed record SubmissionMessage(string ServiceId, string SubmissionId)
     public string ToJson() => JsonSerializer.Serialize(this, DomainJson.Options);
 }
 
-public enum AcceptOutcome { Accepted, Repeated, Conflict }
+public enum AcceptOutcome { Accepted, Repeated, Conflict, InvitationUsed, InvitationExpired }
 
 /// <summary>
 /// A row of the submissions table, typed. An erased row keeps only its id and status. The ETag is the

@@ -16,7 +16,7 @@ public sealed class FormHttpTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _app = await TestApp.StartAsync(new Dictionary<string, string?> { ["PeerEval:Reporting:MinCellSize"] = "0" });
-        await _app.Client(TestApp.AdminKey).PutAsJsonAsync("/api/manage/services/demo", new { name = "Riverside", allowedOrigins = new[] { SiteOrigin } });
+        await _app.Client(TestApp.AdminKey).PutAsJsonAsync("/api/manage/services/demo", new { name = "Riverside", allowedOrigins = new[] { SiteOrigin }, publicForms = true });
     }
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
@@ -36,7 +36,7 @@ public sealed class FormHttpTests : IAsyncLifetime
         var (_, token, submissionId) = await FormAsync();
         var fields = new Dictionary<string, string>
         {
-            ["token"] = token, ["submissionId"] = submissionId, ["occasion"] = "discharge", ["participantRef"] = "no-js-1",
+            ["token"] = token, ["submissionId"] = submissionId, ["occasion"] = "discharge",
             ["stay.admittedOn"] = "2026-01-01", ["stay.dischargedOn"] = "2026-01-11",
         };
         for (var i = 1; i <= 8; i++)
@@ -57,12 +57,12 @@ public sealed class FormHttpTests : IAsyncLifetime
         var (_, token, submissionId) = await FormAsync();
         var response = await _app.Client().PostAsync("/api/forms/demo", new FormUrlEncodedContent(new Dictionary<string, string>
         {
-            ["token"] = token, ["submissionId"] = submissionId, ["occasion"] = "discharge", ["participantRef"] = "",
+            ["token"] = token, ["submissionId"] = submissionId, ["occasion"] = "discharge",
             ["hope-core.h1"] = "4", ["stay.admittedOn"] = "2026-02-01", ["stay.dischargedOn"] = "2026-01-01",
         }));
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var html = await response.Content.ReadAsStringAsync();
-        Assert.Matches("id=\"participantRef-field\"[^>]*>.*?class=\"error-message\" id=\"participantRef-error\">Required", html);
+        Assert.Matches("id=\"hope-core\"[^>]*>.*?class=\"error-message\"[^>]*>[^<]*skipped", html);
         Assert.Contains("id=\"stay-dischargedOn-error\">Cannot be before admittedOn.", html);
         Assert.Contains("id=\"hope-core-h1-4\" name=\"hope-core.h1\" value=\"4\" checked", html);
     }
@@ -111,7 +111,7 @@ public sealed class FormHttpTests : IAsyncLifetime
     public async Task A_form_token_submits_for_its_own_service_only_and_only_from_a_browser()
     {
         var (_, token, _) = await FormAsync();
-        var body = Bodies.Hope("p", "baseline", Today, Bodies.Uniform(3));
+        var body = FromForm(Bodies.Hope("p", "baseline", Today, Bodies.Uniform(3)));
         Assert.Equal(HttpStatusCode.Forbidden, (await _app.SubmitAsync(body, key: token)).StatusCode); // no Origin: not a browser
         var browserLike = _app.Client(token);
         browserLike.DefaultRequestHeaders.Add("Origin", SiteOrigin);
@@ -122,6 +122,13 @@ public sealed class FormHttpTests : IAsyncLifetime
 
     private static string Today => DateTime.UtcNow.ToString("yyyy-MM-dd");
 
+    /// <summary>A body as a form page sends it: the page, not the body, says who it is from.</summary>
+    private static Dictionary<string, object?> FromForm(Dictionary<string, object?> body)
+    {
+        body.Remove("participantRef");
+        return body;
+    }
+
     [Fact]
     public async Task A_form_token_can_send_answers_dated_today_and_nothing_more()
     {
@@ -130,12 +137,15 @@ public sealed class FormHttpTests : IAsyncLifetime
         browserLike.DefaultRequestHeaders.Add("Origin", SiteOrigin);
 
         // A record slipped in before someone's real one would change their change score.
-        var backdated = await browserLike.PostAsJsonAsync("/api/services/demo/submissions", Bodies.Hope("p", "baseline", "2024-01-01", Bodies.Uniform(3)));
+        var backdated = await browserLike.PostAsJsonAsync("/api/services/demo/submissions", FromForm(Bodies.Hope("p", "baseline", "2024-01-01", Bodies.Uniform(3))));
         Assert.Equal(HttpStatusCode.BadRequest, backdated.StatusCode);
         Assert.True((await backdated.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("completedOn", out _));
         Assert.Empty(await _app.Table(_app.Names.Submissions).QueryAsync<Azure.Data.Tables.TableEntity>().ToListAsync());
 
-        var body = Bodies.Hope("p", "baseline", Today, Bodies.Uniform(3));
+        var named = await browserLike.PostAsJsonAsync("/api/services/demo/submissions", Bodies.Hope("someone-else", "baseline", Today, Bodies.Uniform(3)));
+        Assert.True((await named.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("participantRef", out _)); // a public form is anonymous
+
+        var body = FromForm(Bodies.Hope("p", "baseline", Today, Bodies.Uniform(3)));
         Assert.Equal(HttpStatusCode.Accepted, (await browserLike.PostAsJsonAsync("/api/services/demo/submissions", body)).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await browserLike.GetAsync($"/api/services/demo/submissions/{body["submissionId"]}")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await _app.Client(TestApp.SubmitKey).GetAsync($"/api/services/demo/submissions/{body["submissionId"]}")).StatusCode);

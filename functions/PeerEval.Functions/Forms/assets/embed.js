@@ -1,5 +1,7 @@
-// <script src="https://<peereval>/api/forms/embed.js" data-service="demo" data-occasion="baseline"></script>
+// <script src="https://<peereval>/api/forms/embed.js" data-service="demo" data-invitation="<from the invitation's url>"></script>
 // Puts the PeerEval form in an iframe where the script tag stands, and keeps the frame as tall as the form.
+// With data-invitation the form is one person's (its occasion and questionnaires come from the invitation);
+// without, it is the service's public form (data-occasion, data-instruments), if the service has one.
 (function () {
   'use strict';
   var script = document.currentScript;
@@ -7,7 +9,7 @@
   var origin = new URL(script.src).origin;
   var service = script.getAttribute('data-service');
   var params = new URLSearchParams();
-  ['occasion', 'instruments', 'title'].forEach(function (name) {
+  ['invitation', 'occasion', 'instruments'].forEach(function (name) {
     var value = script.getAttribute('data-' + name);
     if (value) params.set(name, value);
   });

@@ -21,7 +21,6 @@
     var data = new FormData(form);
     var submission = {
       submissionId: config.submissionId,
-      participantRef: (data.get('participantRef') || '').toString().trim(),
       occasion: config.occasion,
       completedOn: today(),
       responses: config.instruments.map(function (instrument) {
@@ -49,7 +48,7 @@
       var instrument = config.instruments[Number(answer[1])];
       return instrument && document.getElementById(answer[2] ? instrument.id + '-' + answer[2] : instrument.id);
     }
-    var id = { participantRef: 'participantRef', 'stay.admittedOn': 'stay-admittedOn', 'stay.dischargedOn': 'stay-dischargedOn' }[path];
+    var id = { 'stay.admittedOn': 'stay-admittedOn', 'stay.dischargedOn': 'stay-dischargedOn' }[path];
     return id ? document.getElementById(id + '-field') || document.getElementById(id) : null;
   }
 
