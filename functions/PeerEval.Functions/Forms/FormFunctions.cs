@@ -91,11 +91,11 @@ public sealed class FormFunctions(ServiceDirectory services, InstrumentCatalog c
         var ct = context.RequestAborted;
         if (!request.HasFormContentType)
             return TypedResults.Problem(statusCode: 415, title: "The form posts as application/x-www-form-urlencoded.");
-        if (request.ContentLength > JsonBody.MaxBytes)
+        if (await JsonBody.ReadBoundedAsync(request, ct) is not { } posted)
             return TypedResults.Problem(statusCode: 413, title: $"The body is larger than {JsonBody.MaxBytes / 1024} KiB.");
         if (await services.FindAsync(serviceId, ct) is not { } service)
             return TypedResults.Problem(statusCode: 404, title: "No such service.");
-        var form = await request.ReadFormAsync(ct);
+        var form = new FormCollection(Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(System.Text.Encoding.UTF8.GetString(posted)));
         var key = tokens.Validate(form["token"].ToString());
         if (key is null || !key.Covers(serviceId))
             return TypedResults.Problem(statusCode: 403, title: "This form has expired. Reload the page and try again.");

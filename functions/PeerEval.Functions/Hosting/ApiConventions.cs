@@ -86,23 +86,32 @@ public static class JsonBody
 {
     public const int MaxBytes = 64 * 1024;
 
-    public static async Task<(JsonDocument? Document, byte[] Bytes, IResult? Error)> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// The body, or null once it passes <see cref="MaxBytes"/>: counted as it is read, so a chunked
+    /// body that declares no length is held to the limit as well.
+    /// </summary>
+    public static async Task<byte[]?> ReadBoundedAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        if (!IsJson(request.ContentType))
-            return (null, [], TypedResults.Problem(statusCode: 415, title: "Send the body as application/json."));
         if (request.ContentLength > MaxBytes)
-            return (null, [], TooLarge());
-
+            return null;
         using var buffer = new MemoryStream();
         var chunk = new byte[8192];
         int read;
         while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
         {
             if (buffer.Length + read > MaxBytes)
-                return (null, [], TooLarge());
+                return null;
             buffer.Write(chunk, 0, read);
         }
-        var bytes = buffer.ToArray();
+        return buffer.ToArray();
+    }
+
+    public static async Task<(JsonDocument? Document, byte[] Bytes, IResult? Error)> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (!IsJson(request.ContentType))
+            return (null, [], TypedResults.Problem(statusCode: 415, title: "Send the body as application/json."));
+        if (await ReadBoundedAsync(request, cancellationToken) is not { } bytes)
+            return (null, [], TooLarge());
         if (!System.Text.Unicode.Utf8.IsValid(bytes))
         {
             var encoding = new PeerEval.Domain.ErrorBag();

@@ -43,8 +43,17 @@ public static class RateLimits
         return builder;
     }
 
+    /// <summary>
+    /// Addresses share this many buckets at most, so however many addresses call, the limiter's state
+    /// stays bounded (a few MB); two addresses sharing a bucket only share an allowance. Keys are
+    /// bounded already: only issued keys authenticate.
+    /// </summary>
+    private const int AddressBuckets = 16_384;
+
     private static string CallerOf(HttpContext context) =>
-        context.User.ApiKey() is { IsFormToken: false } key ? "key:" + key.KeyId : "address:" + ClientAddress(context);
+        context.User.ApiKey() is { IsFormToken: false } key
+            ? "key:" + key.KeyId
+            : "address:" + (uint)(ClientAddress(context)?.GetHashCode() ?? 0) % AddressBuckets;
 
     /// <summary>
     /// The client's address as the Functions host saw it: the host appends it to X-Forwarded-For and

@@ -82,6 +82,26 @@ public sealed class FormHttpTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_chunked_body_that_declares_no_length_is_held_to_64_KiB_too()
+    {
+        var (_, token, _) = await FormAsync();
+        foreach (var (path, type, body) in new[]
+        {
+            ("/api/forms/demo", "application/x-www-form-urlencoded", $"token={token}&submissionId=x&pad={new string('a', 100_000)}"),
+            ("/api/services/demo/submissions", "application/json", $"{{ \"pad\": \"{new string('a', 100_000)}\" }}"),
+        })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StreamContent(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(body))) };
+            request.Content.Headers.ContentType = new(type);
+            request.Headers.TransferEncodingChunked = true;
+            request.Headers.Authorization = new("Bearer", TestApp.SubmitKey);
+            var response = await _app.Client().SendAsync(request);
+            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        }
+        Assert.Empty(await _app.Table(_app.Names.Submissions).QueryAsync<Azure.Data.Tables.TableEntity>().ToListAsync());
+    }
+
+    [Fact]
     public async Task The_embed_script_is_served_for_other_sites_to_load()
     {
         var response = await _app.Client().GetAsync("/api/forms/embed.js");

@@ -134,6 +134,21 @@ public sealed class HostileInputTests(ITestOutputHelper output)
         yield return new("disallowed origin", HttpMethod.Post, Submit, Valid(), Headers: h => h.TryAddWithoutValidation("Origin", "https://evil.example"));
         yield return new("null origin", HttpMethod.Post, Submit, Valid(), Headers: h => h.TryAddWithoutValidation("Origin", "null"));
 
+        // Intake hardening: invitations, public forms, dates, context.
+        const string Invite = "/api/services/demo/invitations";
+        yield return new("invitation without a person", HttpMethod.Post, Invite, """{ "occasion": "baseline" }""");
+        yield return new("invitation for a blank person", HttpMethod.Post, Invite, """{ "participantRef": " ", "occasion": "baseline" }""");
+        yield return new("invitation with six instruments", HttpMethod.Post, Invite, """{ "participantRef": "p", "occasion": "baseline", "instruments": ["hope-core","hope-core","a","b","c","d"] }""");
+        yield return new("invitation with free text", HttpMethod.Post, Invite, """{ "participantRef": "p", "occasion": "baseline", "note": "struggling" }""");
+        yield return new("invitation with a name as team", HttpMethod.Post, Invite, """{ "participantRef": "p", "occasion": "baseline", "context": { "team": "Dr Jones" } }""");
+        yield return new("invitation from a report key", HttpMethod.Post, Invite, """{ "participantRef": "p", "occasion": "baseline" }""", Key: TestApp.ReportKey);
+        yield return new("invitation for another service", HttpMethod.Post, "/api/services/other/invitations", """{ "participantRef": "p", "occasion": "baseline" }""");
+        foreach (var link in new[] { "x", "x.y", "0123456789abcdef0123456789abcdef.AAAA", "%00.%00", new string('a', 5000) })
+            yield return new($"invitation link {link[..Math.Min(link.Length, 12)]}", HttpMethod.Get, "/api/forms/demo?invitation=" + link, Key: null);
+        yield return new("completedOn before 2000", HttpMethod.Post, Submit, Valid(b => b["completedOn"] = "1999-12-31"));
+        yield return new("context with free text", HttpMethod.Post, Submit, Valid(b => b["context"] = new { team = "ward-3", notes = "x" }));
+        yield return new("context with a bad setting", HttpMethod.Post, Submit, Valid(b => b["context"] = new { setting = "home" }));
+
         // Reports and admin with hostile input.
         foreach (var (query, i) in new[] { "from=9999-99", "from=2026-00", "to=2026-1", "from=2026-01&to=2025-01", "from=1000-01&to=9999-12", "from=%00", "from=2026-01&from=2026-02", "to='; DROP", "from=" + new string('9', 1000) }.Select((q, i) => (q, i)))
             yield return new($"report query #{i}", HttpMethod.Get, "/api/reports/demo?" + query, Key: TestApp.ReportKey);
