@@ -123,6 +123,22 @@ public sealed class SubmissionValidationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_person_at_the_submission_limit_gets_a_clear_400_and_retries_still_succeed()
+    {
+        await using var app = await TestApp.StartAsync(new Dictionary<string, string?> { ["PeerEval:Intake:MaxSubmissionsPerParticipant"] = "3" });
+        var bodies = Enumerable.Range(1, 3).Select(day => Hope("busy", "followup", $"2026-03-{day:D2}", Uniform(3))).ToList();
+        foreach (var body in bodies)
+            Assert.Equal(HttpStatusCode.Accepted, (await app.SubmitAsync(body)).StatusCode);
+        await app.WaitForStatusAsync(bodies.Select(b => (string)b["submissionId"]!));
+
+        var over = await app.SubmitAsync(Hope("busy", "followup", "2026-03-04", Uniform(3)));
+        Assert.Equal(HttpStatusCode.BadRequest, over.StatusCode);
+        Assert.Contains("3 submissions", (await over.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").GetProperty("participantRef")[0].GetString());
+        Assert.Equal(HttpStatusCode.Accepted, (await app.SubmitAsync(bodies[2])).StatusCode); // the same submission again
+        Assert.Equal(HttpStatusCode.Accepted, (await app.SubmitAsync(Hope("someone-else", "followup", "2026-03-04", Uniform(3)))).StatusCode);
+    }
+
+    [Fact]
     public async Task The_participant_reference_is_stored_only_as_a_keyed_hash()
     {
         var body = Hope("NHS-1234567", "baseline", "2026-03-01", Uniform(3));

@@ -103,6 +103,13 @@ public sealed class ParticipantLedger(Storage.StorageClients storage)
         }
     }
 
+    /// <summary>How many submissions the participant's history holds, read without the history itself.</summary>
+    public async Task<int> CountAsync(string serviceId, string participantHash, CancellationToken ct)
+    {
+        var response = await storage.Participants.GetEntityIfExistsAsync<TableEntity>(serviceId, participantHash, select: ["Submissions"], cancellationToken: ct);
+        return response.HasValue ? response.Value!.GetInt32("Submissions") ?? 0 : 0;
+    }
+
     public async IAsyncEnumerable<ParticipantState> ListAsync(string serviceId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
         await foreach (var entity in storage.Participants.QueryAsync<TableEntity>(e => e.PartitionKey == serviceId, cancellationToken: ct))
@@ -122,6 +129,7 @@ public sealed class ParticipantLedger(Storage.StorageClients storage)
         {
             ["Version"] = state.Version,
             ["Months"] = string.Join(',', state.Months.Order(StringComparer.Ordinal)),
+            ["Submissions"] = state.History.Count,
         };
         Storage.EntityText.Write(entity, "History", JsonSerializer.Serialize(state.History, DomainJson.Options));
         return entity;

@@ -16,6 +16,7 @@ public static class SubmissionsModule
             .Validate<IHostEnvironment>((options, environment) => environment.IsDevelopment() || options.ParticipantKey != ParticipantKeyOptions.PublishedDevelopmentKey,
                 "PeerEval:ParticipantKey is the development key published in this repository; set a secret of your own.")
             .ValidateOnStart();
+        builder.Services.AddOptions<IntakeOptions>().BindConfiguration("PeerEval:Intake").ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<ParticipantHasher>();
         builder.Services.AddSingleton<SubmissionStore>();
         builder.Services.AddSingleton<SubmissionIntake>();

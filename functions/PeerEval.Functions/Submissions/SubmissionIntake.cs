@@ -5,6 +5,16 @@ using PeerEval.Functions.Instruments;
 
 namespace PeerEval.Functions.Submissions;
 
+public sealed class IntakeOptions
+{
+    /// <summary>
+    /// The most submissions one participant may have at a service. A participant's history is one
+    /// storage row; this keeps it well inside a row's size, with room for what is still queued.
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 1000)]
+    public int MaxSubmissionsPerParticipant { get; set; } = 1000;
+}
+
 /// <summary>What came of one submission: refused with errors, or stored with an outcome.</summary>
 public sealed record IntakeResult(SubmissionRequest? Submission, ErrorBag Errors, AcceptOutcome Outcome);
 
@@ -19,7 +29,9 @@ public sealed record FormOrigin(string? InvitationId);
 /// The one path every submission takes, from the API or from the form: validate against the
 /// instruments, pseudonymise the participant, store and queue.
 /// </summary>
-public sealed class SubmissionIntake(InstrumentCatalog catalog, ParticipantHasher hasher, SubmissionStore store, Forms.InvitationStore invitations, TimeProvider clock)
+public sealed class SubmissionIntake(
+    InstrumentCatalog catalog, ParticipantHasher hasher, SubmissionStore store, Forms.InvitationStore invitations,
+    Aggregation.ParticipantLedger ledger, Microsoft.Extensions.Options.IOptions<IntakeOptions> options, TimeProvider clock)
 {
     public DateOnly Today => DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
 
@@ -62,6 +74,13 @@ public sealed class SubmissionIntake(InstrumentCatalog catalog, ParticipantHashe
         else
         {
             participantHash = hasher.Hash(serviceId, submission.ParticipantRef);
+        }
+        var limit = options.Value.MaxSubmissionsPerParticipant;
+        if (!submission.Anonymous && await ledger.CountAsync(serviceId, participantHash, ct) >= limit
+            && await store.FindAsync(serviceId, submission.SubmissionId, ct) is null) // a retry of a stored one is still fine
+        {
+            errors.Add(form is null ? "participantRef" : "$", $"This person already has {limit} submissions here, the most one person can have.");
+            return new IntakeResult(null, errors, default);
         }
         var outcome = await store.AcceptAsync(serviceId, submission, participantHash, ct);
         return new IntakeResult(submission, errors, outcome);
