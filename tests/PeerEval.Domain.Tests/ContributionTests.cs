@@ -131,3 +131,36 @@ public sealed class ContributionTests
                 Assert.Equal(state.Serialize(), ReportState.Parse(state.Serialize()).Serialize());
         }, iter: 300);
 }
+
+public sealed class MonthSizeTests
+{
+    /// <summary>What one storage row holds of text (see the app's EntityText: 15 properties of 30,000 characters).</summary>
+    private const int RowCapacity = 15 * 30_000;
+
+    [Fact]
+    public void A_month_of_twenty_thousand_people_on_mean_scored_instruments_fits_its_rows_group_by_group()
+    {
+        var random = new Random(20_000);
+        var empowerment = Instruments.BuiltInInstruments.EmpowermentCore;
+        Observation Scored(string id, Occasion occasion, DateOnly date)
+        {
+            // Skips are allowed up to the instrument's limit, so means land on many fractions.
+            var skipped = random.Next(empowerment.Scoring.ProrateMaxMissing + 1);
+            var answers = empowerment.Items.Select((item, i) => (item.Id, Value: i < skipped ? (int?)null : random.Next(item.Min, item.Max + 1)))
+                .ToDictionary(a => a.Id, a => a.Value);
+            return Observation.From(new SubmissionRequest(id, "p", occasion, date, [new InstrumentResponse(empowerment, answers)], null));
+        }
+        var histories = Enumerable.Range(0, 20_000).Select(p => new List<Observation>
+        {
+            Scored($"{p}-b", Occasion.Baseline, new DateOnly(2026, 2, 1 + p % 28)),
+            Scored($"{p}-f", Occasion.Followup, new DateOnly(2026, 3, 1 + p % 28)),
+        });
+        var march = ReportStates.FromHistories(histories)["2026-03"];
+
+        Assert.Equal(20_000, march.Participants.People);
+        Assert.True(march.SerializeTotals().Length < RowCapacity / 10);
+        foreach (var key in march.Groups.Keys)
+            Assert.True(march.SerializeGroup(key).Length < RowCapacity / 4, $"{key}: {march.SerializeGroup(key).Length} characters");
+        Assert.True(march.Serialize().Length > RowCapacity / 100); // the month as a whole is what used to share one row
+    }
+}

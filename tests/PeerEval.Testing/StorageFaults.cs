@@ -83,8 +83,9 @@ public sealed class StorageFaults : IAsyncDisposable
             return;
         }
 
-        using var forward = new HttpRequestMessage(new HttpMethod(context.Request.Method),
-            $"http://127.0.0.1:{targetPort}{context.Request.Path}{context.Request.QueryString}");
+        // The target exactly as sent: the caller signed it (Shared Key), and Kestrel's decoded path may re-encode differently ('@' stays bare).
+        var target = context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()!.RawTarget;
+        using var forward = new HttpRequestMessage(new HttpMethod(context.Request.Method), new Uri($"http://127.0.0.1:{targetPort}{target}", UriKind.Absolute));
         if (body.Length > 0 || context.Request.ContentLength is not null)
             forward.Content = new ByteArrayContent(body.ToArray());
         foreach (var (name, values) in context.Request.Headers)

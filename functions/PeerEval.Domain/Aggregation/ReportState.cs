@@ -56,26 +56,45 @@ public sealed class ReportState
 
     private sealed record Dto(long Submissions, SortedDictionary<int, long> Participants, SortedDictionary<string, GroupDto> Groups);
 
+    private sealed record TotalsDto(long Submissions, SortedDictionary<int, long> Participants);
+
     private sealed record GroupDto(string Values, SortedDictionary<int, long> People, long Assessed, long Improved, long Deteriorated);
 
+    /// <summary>The whole month as one text: what tests compare a rebuild with.</summary>
     public string Serialize() => JsonSerializer.Serialize(new Dto(
         Submissions,
         Participants.ByEarlierMonths,
-        new SortedDictionary<string, GroupDto>(
-            Groups.ToDictionary(g => g.Key, g => new GroupDto(g.Value.Values.Serialize(), g.Value.People.ByEarlierMonths, g.Value.Assessed, g.Value.Improved, g.Value.Deteriorated)),
-            StringComparer.Ordinal)), DomainJson.Options);
+        new SortedDictionary<string, GroupDto>(Groups.ToDictionary(g => g.Key, g => ToDto(g.Value)), StringComparer.Ordinal)), DomainJson.Options);
 
     public static ReportState Parse(string? json)
     {
-        var state = new ReportState();
         if (string.IsNullOrEmpty(json))
-            return state;
+            return new ReportState();
         var dto = JsonSerializer.Deserialize<Dto>(json, DomainJson.Options)!;
-        state.Submissions = dto.Submissions;
-        foreach (var (pattern, count) in dto.Participants)
-            state.Participants.Add(pattern, count);
-        foreach (var (key, group) in dto.Groups)
+        return Assemble(JsonSerializer.Serialize(new TotalsDto(dto.Submissions, dto.Participants), DomainJson.Options),
+            dto.Groups.Select(g => KeyValuePair.Create(g.Key, JsonSerializer.Serialize(g.Value, DomainJson.Options))));
+    }
+
+    // Stored apart, so no one row has to hold a whole month: the totals, and each figure group.
+
+    public string SerializeTotals() => JsonSerializer.Serialize(new TotalsDto(Submissions, Participants.ByEarlierMonths), DomainJson.Options);
+
+    public string SerializeGroup(string key) => JsonSerializer.Serialize(ToDto(Groups[key]), DomainJson.Options);
+
+    /// <summary>A month from its stored parts: the totals (null before the first write) and any of its figure groups.</summary>
+    public static ReportState Assemble(string? totals, IEnumerable<KeyValuePair<string, string>> groups)
+    {
+        var state = new ReportState();
+        if (!string.IsNullOrEmpty(totals))
         {
+            var dto = JsonSerializer.Deserialize<TotalsDto>(totals, DomainJson.Options)!;
+            state.Submissions = dto.Submissions;
+            foreach (var (pattern, count) in dto.Participants)
+                state.Participants.Add(pattern, count);
+        }
+        foreach (var (key, json) in groups)
+        {
+            var group = JsonSerializer.Deserialize<GroupDto>(json, DomainJson.Options)!;
             var figure = new FigureState { Assessed = group.Assessed, Improved = group.Improved, Deteriorated = group.Deteriorated };
             figure.Values.Merge(Histogram.Parse(group.Values));
             foreach (var (pattern, count) in group.People)
@@ -84,4 +103,7 @@ public sealed class ReportState
         }
         return state;
     }
+
+    private static GroupDto ToDto(FigureState group) =>
+        new(group.Values.Serialize(), group.People.ByEarlierMonths, group.Assessed, group.Improved, group.Deteriorated);
 }

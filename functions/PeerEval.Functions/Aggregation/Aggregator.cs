@@ -50,7 +50,9 @@ public sealed class Aggregator(SubmissionStore submissions, ParticipantLedger le
     private static string Describe(Exception e)
     {
         var firstLine = e.Message.Split('\n', 2)[0].Trim();
-        var reason = $"{e.GetType().Name}: {firstLine}";
+        // Storage's first line says only that it failed; its status and error code say why.
+        var status = e is RequestFailedException { Status: > 0 } failed ? $" ({failed.Status} {failed.ErrorCode})" : "";
+        var reason = $"{e.GetType().Name}{status}: {firstLine}";
         return reason.Length > 300 ? reason[..300] : reason;
     }
 

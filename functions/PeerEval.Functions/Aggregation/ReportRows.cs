@@ -9,24 +9,25 @@ using PeerEval.Contracts;
 namespace PeerEval.Functions.Aggregation;
 
 /// <summary>
-/// Report rows: partition "{service}|{yyyy-MM}" holds the month's state ("~state") and one row per
-/// participant with what they contribute to it and at which participant version.
+/// Report rows: partition "{service}|{yyyy-MM}" holds the month's totals ("~state"), one row per figure
+/// group ("~group|{key}": no single row has to hold a whole month, however many values it sees), and one
+/// row per participant with what they contribute to the month and at which participant version.
 /// </summary>
 public sealed class ReportRows(Storage.StorageClients storage)
 {
     public const string StateRow = "~state";
+    private const string GroupRowPrefix = "~group|";
     private const int MaxAttempts = 30;
 
     public static string PartitionKey(string serviceId, string month) => $"{serviceId}|{month}";
 
     /// <summary>
-    /// Sets each participant's contribution to one month, all in one entity-group transaction with the
-    /// month's state. A contribution written at a later participant version is never replaced by an
-    /// earlier one, so redeliveries and races converge on the latest history.
+    /// Sets each participant's contribution to one month, in entity-group transactions with the month's
+    /// totals and the figure groups they touch. A contribution written at a later participant version is
+    /// never replaced by an earlier one, so redeliveries and races converge on the latest history.
     /// </summary>
     public async Task ApplyAsync(string serviceId, string month, IReadOnlyList<ParticipantState> participants, CancellationToken ct)
     {
-        // One row each for the state and at most 99 participants keeps every transaction within 100 operations.
         foreach (var chunk in participants.DistinctBy(p => p.ParticipantHash).Chunk(EntityGroup.MaxOperations - 1))
             await ApplyChunkAsync(PartitionKey(serviceId, month), month, chunk, ct);
     }
@@ -35,47 +36,73 @@ public sealed class ReportRows(Storage.StorageClients storage)
     {
         for (var attempt = 1; ; attempt++)
         {
-            // The state first, then the rows: a row can then only be newer than the state we hold, and whoever
-            // made it newer also changed the state's ETag, so our transaction fails and we read again. Reading
-            // both at once could pair an old row with a newer state and withdraw a contribution twice.
-            var stateResponse = await storage.Reports.GetEntityIfExistsAsync<TableEntity>(partitionKey, StateRow, cancellationToken: ct);
+            // The totals first, then the other rows: a row can then only be newer than the totals we hold, and
+            // whoever made it newer also changed the totals' ETag (every transaction writes them), so our
+            // transaction fails and we read again. Reading both at once could pair an old row with newer
+            // totals and withdraw a contribution twice.
+            var totalsResponse = await storage.Reports.GetEntityIfExistsAsync<TableEntity>(partitionKey, StateRow, cancellationToken: ct);
             // A participant at version 1 has never contributed before, so the first attempt adds its row
             // without reading it; should a row exist after all, the Add voids the transaction and the retry reads.
-            var rowTasks = participants.Select(p => attempt == 1 && p.Version == 1
+            var rows = await Task.WhenAll(participants.Select(p => attempt == 1 && p.Version == 1
                 ? Task.FromResult<NullableResponse<TableEntity>?>(null)
-                : ReadAsync(partitionKey, p.ParticipantHash, ct)).ToList();
-            var stateEntity = stateResponse.HasValue ? stateResponse.Value! : null;
-            var state = ReportState.Parse(stateEntity is null ? null : EntityText.Read(stateEntity, "State"));
+                : ReadAsync(partitionKey, p.ParticipantHash, ct)));
+            var totals = totalsResponse.HasValue ? totalsResponse.Value! : null;
+
+            var changes = participants.Zip(rows)
+                .Select(x => (Participant: x.First, Row: x.Second, Stored: x.Second is { HasValue: true } r ? r.Value! : null))
+                .Where(x => (x.Stored?.GetInt64("Version") ?? 0) < x.Participant.Version)
+                .Select(x => (x.Participant, x.Row, Old: x.Stored is null ? null : ReadContribution(x.Stored), New: x.Participant.ContributionsByMonth.GetValueOrDefault(month)))
+                .ToList();
+            if (changes.Count == 0)
+                return;
+            var groupKeys = changes.SelectMany(c => (c.Old?.Groups.Keys ?? []).Concat(c.New?.Groups.Keys ?? [])).Distinct(StringComparer.Ordinal).ToList();
+            if (1 + changes.Count + groupKeys.Count > EntityGroup.MaxOperations && participants.Count > 1)
+            {
+                // More rows than one transaction takes: halve, each half a transaction of its own.
+                await ApplyChunkAsync(partitionKey, month, participants.Take(participants.Count / 2).ToList(), ct);
+                await ApplyChunkAsync(partitionKey, month, participants.Skip(participants.Count / 2).ToList(), ct);
+                return;
+            }
+            var groupRows = (await Task.WhenAll(groupKeys.Select(k => ReadAsync(partitionKey, GroupRowPrefix + k, ct))))
+                .Where(r => r is { HasValue: true }).Select(r => r!.Value!).ToList();
+            var state = ReportState.Assemble(totals is null ? null : EntityText.Read(totals, "State"),
+                groupRows.Select(r => KeyValuePair.Create(r.RowKey[GroupRowPrefix.Length..], EntityText.Read(r, "State")!)));
 
             var group = new EntityGroup(partitionKey);
-            for (var i = 0; i < participants.Count; i++)
+            foreach (var (participant, row, old, contribution) in changes)
             {
-                var participant = participants[i];
-                var rowResponse = await rowTasks[i];
-                var stored = rowResponse is { HasValue: true } ? rowResponse.Value! : null;
-                if ((stored?.GetInt64("Version") ?? 0) >= participant.Version)
-                    continue;
-                if (stored is not null && ReadContribution(stored) is { } previous)
-                    state.Withdraw(previous);
-                var contribution = participant.ContributionsByMonth.GetValueOrDefault(month);
+                if (old is not null)
+                    state.Withdraw(old);
                 if (contribution is not null)
                     state.Add(contribution);
-                group.Add(rowResponse is null ? TableTransactionActionType.Add : TableTransactionActionType.UpsertReplace, new TableEntity(partitionKey, participant.ParticipantHash)
+                group.Add(row is null ? TableTransactionActionType.Add : TableTransactionActionType.UpsertReplace, new TableEntity(partitionKey, participant.ParticipantHash)
                 {
                     ["Version"] = participant.Version,
                     // An empty contribution is kept as a marker of the version, so a stale writer cannot revive it.
                     ["Contribution"] = contribution is null ? "" : JsonSerializer.Serialize(contribution, DomainJson.Options),
                 });
             }
-            if (group.Count == 0)
-                return;
+            var existing = groupRows.Select(r => r.RowKey[GroupRowPrefix.Length..]).ToHashSet(StringComparer.Ordinal);
+            foreach (var key in groupKeys)
+            {
+                if (state.Groups.ContainsKey(key))
+                {
+                    var groupRow = new TableEntity(partitionKey, GroupRowPrefix + key);
+                    EntityText.Write(groupRow, "State", state.SerializeGroup(key));
+                    group.Add(TableTransactionActionType.UpsertReplace, groupRow);
+                }
+                else if (existing.Contains(key))
+                {
+                    group.Add(TableTransactionActionType.Delete, new TableEntity(partitionKey, GroupRowPrefix + key), ETag.All);
+                }
+            }
 
-            var newState = new TableEntity(partitionKey, StateRow);
-            EntityText.Write(newState, "State", state.Serialize());
-            if (stateEntity is null)
-                group.Add(TableTransactionActionType.Add, newState);
+            var newTotals = new TableEntity(partitionKey, StateRow);
+            EntityText.Write(newTotals, "State", state.SerializeTotals());
+            if (totals is null)
+                group.Add(TableTransactionActionType.Add, newTotals);
             else
-                group.Add(TableTransactionActionType.UpdateReplace, newState, stateEntity.ETag);
+                group.Add(TableTransactionActionType.UpdateReplace, newTotals, totals.ETag);
             try
             {
                 await group.SubmitAsync(storage.Reports, ct);
@@ -92,10 +119,16 @@ public sealed class ReportRows(Storage.StorageClients storage)
     private async Task<NullableResponse<TableEntity>?> ReadAsync(string partitionKey, string rowKey, CancellationToken ct) =>
         await storage.Reports.GetEntityIfExistsAsync<TableEntity>(partitionKey, rowKey, cancellationToken: ct);
 
+    /// <summary>A month's totals and figure groups, in one query of the rows whose keys start with '~' (participant rows are hex).</summary>
     public async Task<ReportState?> ReadStateAsync(string serviceId, string month, CancellationToken ct)
     {
-        var response = await storage.Reports.GetEntityIfExistsAsync<TableEntity>(PartitionKey(serviceId, month), StateRow, cancellationToken: ct);
-        return response.HasValue ? ReportState.Parse(EntityText.Read(response.Value!, "State")) : null;
+        var partitionKey = PartitionKey(serviceId, month);
+        var rows = await storage.Reports.QueryAsync<TableEntity>(e => e.PartitionKey == partitionKey && e.RowKey.CompareTo("~") >= 0, cancellationToken: ct).ToListAsync(ct);
+        if (rows.FirstOrDefault(r => r.RowKey == StateRow) is not { } totals)
+            return null;
+        return ReportState.Assemble(EntityText.Read(totals, "State"),
+            rows.Where(r => r.RowKey.StartsWith(GroupRowPrefix, StringComparison.Ordinal))
+                .Select(r => KeyValuePair.Create(r.RowKey[GroupRowPrefix.Length..], EntityText.Read(r, "State")!)));
     }
 
     /// <summary>

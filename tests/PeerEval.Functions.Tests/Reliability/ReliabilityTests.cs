@@ -77,7 +77,7 @@ public sealed class ReliabilityTests
         var reportRows = app.Table(app.Names.Reports);
         async Task<int> TracesAsync() =>
             (await app.Table(participants).QueryAsync<TableEntity>().CountAsync())
-            + (await reportRows.QueryAsync<TableEntity>().Where(r => r.RowKey != "~state").CountAsync());
+            + (await reportRows.QueryAsync<TableEntity>().Where(r => !r.RowKey.StartsWith('~')).CountAsync());
         for (var i = 0; i < 100 && (await TracesAsync() > 0 || (await app.Queue(app.Names.SubmissionQueue).GetPropertiesAsync()).Value.ApproximateMessagesCount > 0); i++)
             await Task.Delay(100);
         Assert.Equal(0, await TracesAsync());
