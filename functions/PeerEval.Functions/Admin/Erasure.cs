@@ -16,11 +16,15 @@ public sealed record AuditEntry(string Id, string? Action, int? Submissions, str
 /// marks its work), then their history is emptied, every month they touched is recomputed, and every
 /// row keyed by their pseudonym is removed. The audit record says what was done and by which key, never to whom.
 /// </summary>
-public sealed class Erasure(Storage.StorageClients storage, SubmissionStore submissions, ParticipantHasher hasher, ParticipantLedger ledger, Aggregator aggregator, TimeProvider clock)
+public sealed class Erasure(
+    Storage.StorageClients storage, SubmissionStore submissions, ParticipantHasher hasher, ParticipantLedger ledger, Aggregator aggregator,
+    Forms.InvitationStore invitations, TimeProvider clock)
 {
     public async Task<ErasureResult> EraseAsync(string serviceId, string participantRef, string requestedByKeyId, CancellationToken ct)
     {
         var participant = hasher.Hash(serviceId, participantRef);
+        // Their open invitations first, so no new answers arrive for them while the rest is done.
+        await invitations.DeleteForAsync(serviceId, participant, ct);
         var erased = await submissions.EraseParticipantAsync(serviceId, participant, ct);
 
         await aggregator.ForgetAsync(await ledger.ReplaceAsync(serviceId, participant, [], ct), ct);

@@ -88,7 +88,7 @@ public sealed class Aggregator(SubmissionStore submissions, ParticipantLedger le
 
         await ApplyToReportsAsync(participants, ct);
         if (await submissions.MarkAggregatedAsync(toFold, ct) is { Count: > 0 } changed)
-            await TakeBackErasedAsync(changed, ct);
+            await TakeBackErasedAsync(changed, participants, ct);
         return failures;
     }
 
@@ -97,15 +97,24 @@ public sealed class Aggregator(SubmissionStore submissions, ParticipantLedger le
     /// to a history. The erasure marked them first, and this fold checks after writing, so one of the two
     /// always sees the other: whatever it added of an erased submission, it takes back here.
     /// </summary>
-    private async Task TakeBackErasedAsync(IReadOnlyList<StoredSubmission> changed, CancellationToken ct)
+    private async Task TakeBackErasedAsync(IReadOnlyList<StoredSubmission> changed, IReadOnlyList<ParticipantState> written, CancellationToken ct)
     {
         var now = await Task.WhenAll(changed.Select(s => submissions.FindAsync(s.ServiceId, s.SubmissionId, ct)));
         foreach (var participant in changed.Zip(now).Where(x => x.Second is null or { Status: SubmissionStatus.Erased })
                      .GroupBy(x => (x.First.ServiceId, x.First.ParticipantHash), x => x.First.SubmissionId))
         {
             var (serviceId, hash) = participant.Key;
-            if (await ledger.RemoveAsync(serviceId, hash, participant.ToHashSet(), ct) is { } state)
+            if (!await ledger.ExistsAsync(serviceId, hash, ct))
+            {
+                // The erasure finished (and removed the person's rows) before this fold wrote its months:
+                // withdraw what this fold wrote, as a version after it, and remove the rows again.
+                var ours = written.First(p => p.ServiceId == serviceId && p.ParticipantHash == hash);
+                await ForgetAsync(new ParticipantState(serviceId, hash, ours.Version + 1, [], ours.Months), ct);
+            }
+            else if (await ledger.RemoveAsync(serviceId, hash, participant.ToHashSet(), ct) is { } state)
+            {
                 await (state.History.Count == 0 ? ForgetAsync(state, ct) : ApplyToReportsAsync([state], ct));
+            }
         }
     }
 

@@ -104,6 +104,9 @@ public sealed class ParticipantLedger(Storage.StorageClients storage)
     }
 
     /// <summary>How many submissions the participant's history holds, read without the history itself.</summary>
+    public async Task<bool> ExistsAsync(string serviceId, string participantHash, CancellationToken ct) =>
+        (await storage.Participants.GetEntityIfExistsAsync<TableEntity>(serviceId, participantHash, select: ["Version"], cancellationToken: ct)).HasValue;
+
     public async Task<int> CountAsync(string serviceId, string participantHash, CancellationToken ct)
     {
         var response = await storage.Participants.GetEntityIfExistsAsync<TableEntity>(serviceId, participantHash, select: ["Submissions"], cancellationToken: ct);

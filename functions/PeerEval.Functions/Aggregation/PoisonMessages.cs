@@ -20,7 +20,8 @@ public sealed class PoisonMessages(Storage.StorageClients storage, SubmissionSto
             ["DequeueCount"] = dequeueCount,
             ["FailedAt"] = clock.GetUtcNow(),
         }, TableUpdateMode.Replace, ct);
-        if (message is null)
+        // An erased submission stays erased: a tombstone is never shown as rejected, nor replayed.
+        if (message is null || (await submissions.FindAsync(message.ServiceId, message.SubmissionId, ct))?.Status == SubmissionStatus.Erased)
             return;
         await submissions.SetStatusAsync(message.ServiceId, message.SubmissionId, SubmissionStatus.Rejected, reason, ct);
         try

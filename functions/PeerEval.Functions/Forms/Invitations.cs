@@ -63,6 +63,19 @@ public sealed class InvitationStore(Storage.StorageClients storage)
             e.GetDateTimeOffset("ExpiresAt") ?? DateTimeOffset.MinValue, e.GetString("SubmissionId"), e.ETag);
     }
 
+    /// <summary>Deletes every invitation for one person at a service (erasure): none can send answers for them afterwards.</summary>
+    public async Task<int> DeleteForAsync(string serviceId, string participantHash, CancellationToken ct)
+    {
+        var deleted = 0;
+        await foreach (var row in storage.Invitations.QueryAsync<TableEntity>(e => e.PartitionKey == serviceId && e.GetString("Participant") == participantHash,
+                           select: ["PartitionKey", "RowKey"], cancellationToken: ct))
+        {
+            await storage.Invitations.DeleteEntityAsync(row.PartitionKey, row.RowKey, ETag.All, ct);
+            deleted++;
+        }
+        return deleted;
+    }
+
     /// <summary>Binds the invitation to one submission, under its ETag: of two racing uses, one wins. False if another use came first.</summary>
     public async Task<bool> ClaimAsync(Invitation invitation, string submissionId, CancellationToken ct)
     {

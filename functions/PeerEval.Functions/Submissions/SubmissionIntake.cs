@@ -11,8 +11,8 @@ public sealed class IntakeOptions
     /// The most submissions one participant may have at a service. A participant's history is one
     /// storage row; this keeps it well inside a row's size, with room for what is still queued.
     /// </summary>
-    [System.ComponentModel.DataAnnotations.Range(1, 1000)]
-    public int MaxSubmissionsPerParticipant { get; set; } = 1000;
+    [System.ComponentModel.DataAnnotations.Range(1, 500)]
+    public int MaxSubmissionsPerParticipant { get; set; } = 500;
 }
 
 /// <summary>What came of one submission: refused with errors, or stored with an outcome.</summary>
@@ -31,7 +31,7 @@ public sealed record FormOrigin(string? InvitationId);
 /// </summary>
 public sealed class SubmissionIntake(
     InstrumentCatalog catalog, ParticipantHasher hasher, SubmissionStore store, Forms.InvitationStore invitations,
-    Aggregation.ParticipantLedger ledger, Microsoft.Extensions.Options.IOptions<IntakeOptions> options, TimeProvider clock)
+    Aggregation.ParticipantLedger ledger, Services.ServiceDirectory services, Microsoft.Extensions.Options.IOptions<IntakeOptions> options, TimeProvider clock)
 {
     public DateOnly Today => DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
 
@@ -47,9 +47,10 @@ public sealed class SubmissionIntake(
             return new IntakeResult(null, errors, default);
 
         string participantHash;
+        Forms.Invitation? invitation = null;
         if (form?.InvitationId is { } invitationId)
         {
-            var invitation = await invitations.FindAsync(serviceId, invitationId, ct);
+            invitation = await invitations.FindAsync(serviceId, invitationId, ct);
             if (invitation is null || invitation.IsExpired(clock.GetUtcNow()))
                 return new IntakeResult(submission, errors, AcceptOutcome.InvitationExpired);
             if (submission.Occasion != invitation.Occasion)
@@ -59,15 +60,13 @@ public sealed class SubmissionIntake(
                     errors.Add($"responses[{i}].instrument", "Not one of this invitation's questionnaires.");
             if (submission.Context is not null && submission.Context != invitation.Context)
                 errors.Add("context", "Fixed by the invitation: leave it out.");
-            if (!errors.IsEmpty)
-                return new IntakeResult(null, errors, default);
-            if (!await invitations.ClaimAsync(invitation, submission.SubmissionId, ct))
-                return new IntakeResult(submission, errors, AcceptOutcome.InvitationUsed);
             submission = submission with { Context = invitation.Context };
             participantHash = invitation.ParticipantHash;
         }
         else if (form is not null)
         {
+            if (await services.FindAsync(serviceId, ct) is not { PublicForms: true })
+                return new IntakeResult(submission, errors, AcceptOutcome.FormClosed);
             submission = submission with { Anonymous = true };
             participantHash = "anonymous-" + submission.SubmissionId; // its own history: never paired, never one of `participants`
         }
@@ -76,12 +75,14 @@ public sealed class SubmissionIntake(
             participantHash = hasher.Hash(serviceId, submission.ParticipantRef);
         }
         var limit = options.Value.MaxSubmissionsPerParticipant;
-        if (!submission.Anonymous && await ledger.CountAsync(serviceId, participantHash, ct) >= limit
+        if (errors.IsEmpty && !submission.Anonymous && await ledger.CountAsync(serviceId, participantHash, ct) >= limit
             && await store.FindAsync(serviceId, submission.SubmissionId, ct) is null) // a retry of a stored one is still fine
-        {
             errors.Add(form is null ? "participantRef" : "$", $"This person already has {limit} submissions here, the most one person can have.");
+        if (!errors.IsEmpty)
             return new IntakeResult(null, errors, default);
-        }
+        // Claimed last, once nothing else can refuse the answers, so a refusal never uses up the invitation.
+        if (invitation is not null && !await invitations.ClaimAsync(invitation, submission.SubmissionId, ct))
+            return new IntakeResult(submission, errors, AcceptOutcome.InvitationUsed);
         var outcome = await store.AcceptAsync(serviceId, submission, participantHash, ct);
         return new IntakeResult(submission, errors, outcome);
     }
@@ -95,6 +96,8 @@ public sealed class SubmissionIntake(
             detail: "An invitation sends one set of answers. Ask the service for a new link."),
         AcceptOutcome.InvitationExpired => TypedResults.Problem(statusCode: 410, title: "This invitation has expired.",
             detail: "Ask the service for a new link."),
+        AcceptOutcome.FormClosed => TypedResults.Problem(statusCode: 403, title: "This service takes no answers from a public form.",
+            detail: "Use the link the service sent you."),
         _ => null,
     };
 }

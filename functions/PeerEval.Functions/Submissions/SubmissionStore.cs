@@ -23,7 +23,7 @@ public sealed record SubmissionMessage(string ServiceId, string SubmissionId)
     public string ToJson() => JsonSerializer.Serialize(this, DomainJson.Options);
 }
 
-public enum AcceptOutcome { Accepted, Repeated, Conflict, InvitationUsed, InvitationExpired }
+public enum AcceptOutcome { Accepted, Repeated, Conflict, InvitationUsed, InvitationExpired, FormClosed }
 
 /// <summary>
 /// A row of the submissions table, typed. An erased row keeps only its id and status. The ETag is the
@@ -121,6 +121,11 @@ public sealed class SubmissionStore(Storage.StorageClients storage, TimeProvider
     public async Task<IReadOnlyList<StoredSubmission>> MarkAggregatedAsync(IReadOnlyList<StoredSubmission> submissions, CancellationToken cancellationToken)
     {
         var changed = new List<StoredSubmission>();
+        // Marked already (a redelivery): nothing to write, but an erasure since it was read must still be seen.
+        foreach (var marked in submissions.Where(s => s.Status == SubmissionStatus.Aggregated))
+            if ((await storage.Submissions.GetEntityIfExistsAsync<TableEntity>(marked.ServiceId, marked.SubmissionId, select: [Columns.Status], cancellationToken: cancellationToken))
+                is not { HasValue: true } now || now.Value!.ETag != marked.ETag)
+                changed.Add(marked);
         foreach (var service in submissions.Where(s => s.Status != SubmissionStatus.Aggregated).GroupBy(s => s.ServiceId))
         {
             foreach (var chunk in service.Chunk(EntityGroup.MaxOperations))

@@ -92,6 +92,17 @@ public sealed class InvitationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Erasing_a_person_voids_their_open_invitations()
+    {
+        var url = (await InviteAsync(new { participantRef = "inv-4", occasion = "baseline" })).GetProperty("url").GetString()!;
+        var (_, _, hidden) = await OpenAsync(url);
+        Assert.True((await _app.Client(TestApp.AdminKey).PostAsJsonAsync("/api/manage/services/demo/erasures", new { participantRef = "inv-4" })).IsSuccessStatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await OpenAsync(url)).Response.StatusCode);
+        Assert.Equal(HttpStatusCode.Gone, (await PostFormAsync(hidden, occasion: "baseline")).StatusCode); // a page opened before
+        Assert.Empty(await _app.Table(_app.Names.Submissions).QueryAsync<Azure.Data.Tables.TableEntity>().ToListAsync());
+    }
+
+    [Fact]
     public async Task Only_a_services_own_submit_key_asks_for_invitations_and_bad_requests_name_their_field()
     {
         var problem = await InviteAsync(new { participantRef = "", occasion = "midway", instruments = new[] { "nope" } }, HttpStatusCode.BadRequest);
