@@ -130,14 +130,12 @@ public sealed class AggregationTests
         }
     }
 
-    [Fact]
-    public async Task A_message_that_keeps_failing_goes_to_the_poison_queue_with_its_reason_and_replays_once_fixed()
+    /// <summary>Submits one baseline whose report writes fail every time, until the host has moved its message to the poison queue.</summary>
+    private static async Task<(string Id, Azure.Storage.Queues.Models.PeekedMessage[] Poisoned)> PoisonOneAsync(TestApp app, string participant)
     {
-        await using var app = await TestApp.StartAsync(NoSuppression, faults: true);
         var reports = app.Names.Reports;
         app.Faults!.FailBefore = r => r.IsWriteTo(reports);
-
-        var body = Bodies.Hope("poisoned", "baseline", "2026-02-10", Bodies.Uniform(3));
+        var body = Bodies.Hope(participant, "baseline", "2026-02-10", Bodies.Uniform(3));
         var id = (string)body["submissionId"]!;
         Assert.Equal(HttpStatusCode.Accepted, (await app.SubmitAsync(body)).StatusCode);
         await app.WaitForStatusAsync([id], "rejected");
@@ -148,6 +146,15 @@ public sealed class AggregationTests
         Azure.Storage.Queues.Models.PeekedMessage[] poisoned;
         while ((poisoned = (await poison.PeekMessagesAsync(10)).Value).Length == 0 && DateTime.UtcNow < deadline)
             await Task.Delay(50);
+        return (id, poisoned);
+    }
+
+    [Fact]
+    public async Task A_message_that_keeps_failing_goes_to_the_poison_queue_with_its_reason_and_replays_once_fixed()
+    {
+        await using var app = await TestApp.StartAsync(NoSuppression, faults: true);
+        var (id, poisoned) = await PoisonOneAsync(app, "poisoned");
+        var poison = app.Queue(app.Names.PoisonQueue);
         Assert.Single(poisoned);
         Assert.Contains(id, poisoned[0].MessageText);
         var admin = app.Client(TestApp.AdminKey);
@@ -203,22 +210,17 @@ public sealed class AggregationTests
     public async Task Replaying_the_poison_queue_never_revives_an_erased_submission()
     {
         await using var app = await TestApp.StartAsync(NoSuppression, faults: true);
-        var reports = app.Names.Reports;
-        app.Faults!.FailBefore = r => r.IsWriteTo(reports);
-        var body = Bodies.Hope("to-erase", "baseline", "2026-02-10", Bodies.Uniform(3));
-        Assert.Equal(HttpStatusCode.Accepted, (await app.SubmitAsync(body)).StatusCode);
-        await app.WaitForStatusAsync([(string)body["submissionId"]!], "rejected");
-        app.Faults.FailBefore = _ => false;
+        var (id, poisoned) = await PoisonOneAsync(app, "to-erase");
+        Assert.Single(poisoned);
+        app.Faults!.FailBefore = _ => false;
         var poison = app.Queue(app.Names.PoisonQueue);
-        for (var i = 0; i < 300 && (await poison.GetPropertiesAsync()).Value.ApproximateMessagesCount == 0; i++)
-            await Task.Delay(50);
 
         var admin = app.Client(TestApp.AdminKey);
         Assert.True((await admin.PostAsJsonAsync("/api/manage/services/demo/erasures", new { participantRef = "to-erase" })).IsSuccessStatusCode);
         var replay = await (await admin.PostAsync("/api/manage/poison/replay", null)).Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal(0, replay.GetProperty("replayed").GetInt32());
         Assert.Equal(0, (await poison.GetPropertiesAsync()).Value.ApproximateMessagesCount);
-        Assert.Equal("erased", (await app.Table(app.Names.Submissions).GetEntityAsync<Azure.Data.Tables.TableEntity>("demo", (string)body["submissionId"]!)).Value.GetString("Status"));
+        Assert.Equal("erased", (await app.Table(app.Names.Submissions).GetEntityAsync<Azure.Data.Tables.TableEntity>("demo", id)).Value.GetString("Status"));
     }
 
     [Fact]
