@@ -56,7 +56,8 @@ public sealed class ReportState
 
     private sealed record Dto(long Submissions, SortedDictionary<int, long> Participants, SortedDictionary<string, GroupDto> Groups);
 
-    private sealed record TotalsDto(long Submissions, SortedDictionary<int, long> Participants);
+    /// <param name="Groups">The figure groups the month has rows for, so a reader can fetch them by key.</param>
+    private sealed record TotalsDto(long Submissions, SortedDictionary<int, long> Participants, IReadOnlyList<string>? Groups = null);
 
     private sealed record GroupDto(string Values, SortedDictionary<int, long> People, long Assessed, long Improved, long Deteriorated);
 
@@ -77,7 +78,12 @@ public sealed class ReportState
 
     // Stored apart, so no one row has to hold a whole month: the totals, and each figure group.
 
-    public string SerializeTotals() => JsonSerializer.Serialize(new TotalsDto(Submissions, Participants.ByEarlierMonths), DomainJson.Options);
+    public string SerializeTotals(IEnumerable<string> groupKeys) =>
+        JsonSerializer.Serialize(new TotalsDto(Submissions, Participants.ByEarlierMonths, groupKeys.Order(StringComparer.Ordinal).ToList()), DomainJson.Options);
+
+    /// <summary>The figure groups stored totals list.</summary>
+    public static IReadOnlyList<string> GroupKeysOf(string? totals) =>
+        string.IsNullOrEmpty(totals) ? [] : JsonSerializer.Deserialize<TotalsDto>(totals, DomainJson.Options)!.Groups ?? [];
 
     public string SerializeGroup(string key) => JsonSerializer.Serialize(ToDto(Groups[key]), DomainJson.Options);
 

@@ -63,9 +63,11 @@ public sealed class ReportRows(Storage.StorageClients storage)
                 await ApplyChunkAsync(partitionKey, month, participants.Skip(participants.Count / 2).ToList(), ct);
                 return;
             }
-            var groupRows = (await Task.WhenAll(groupKeys.Select(k => ReadAsync(partitionKey, GroupRowPrefix + k, ct))))
+            var totalsText = totals is null ? null : EntityText.Read(totals, "State");
+            var allKeys = ReportState.GroupKeysOf(totalsText).ToHashSet(StringComparer.Ordinal);
+            var groupRows = (await Task.WhenAll(groupKeys.Where(allKeys.Contains).Select(k => ReadAsync(partitionKey, GroupRowPrefix + k, ct))))
                 .Where(r => r is { HasValue: true }).Select(r => r!.Value!).ToList();
-            var state = ReportState.Assemble(totals is null ? null : EntityText.Read(totals, "State"),
+            var state = ReportState.Assemble(totalsText,
                 groupRows.Select(r => KeyValuePair.Create(r.RowKey[GroupRowPrefix.Length..], EntityText.Read(r, "State")!)));
 
             var group = new EntityGroup(partitionKey);
@@ -97,8 +99,13 @@ public sealed class ReportRows(Storage.StorageClients storage)
                 }
             }
 
+            foreach (var key in groupKeys)
+                if (state.Groups.ContainsKey(key))
+                    allKeys.Add(key);
+                else
+                    allKeys.Remove(key);
             var newTotals = new TableEntity(partitionKey, StateRow);
-            EntityText.Write(newTotals, "State", state.SerializeTotals());
+            EntityText.Write(newTotals, "State", state.SerializeTotals(allKeys));
             if (totals is null)
                 group.Add(TableTransactionActionType.Add, newTotals);
             else
@@ -119,16 +126,20 @@ public sealed class ReportRows(Storage.StorageClients storage)
     private async Task<NullableResponse<TableEntity>?> ReadAsync(string partitionKey, string rowKey, CancellationToken ct) =>
         await storage.Reports.GetEntityIfExistsAsync<TableEntity>(partitionKey, rowKey, cancellationToken: ct);
 
-    /// <summary>A month's totals and figure groups, in one query of the rows whose keys start with '~' (participant rows are hex).</summary>
+    /// <summary>
+    /// A month's totals, then the figure groups they list, by point reads: a report costs reads in
+    /// proportion to its months and groups, never to the participants stored. The totals are read
+    /// first and every write changes them, so the groups read after are at least as new.
+    /// </summary>
     public async Task<ReportState?> ReadStateAsync(string serviceId, string month, CancellationToken ct)
     {
         var partitionKey = PartitionKey(serviceId, month);
-        var rows = await storage.Reports.QueryAsync<TableEntity>(e => e.PartitionKey == partitionKey && e.RowKey.CompareTo("~") >= 0, cancellationToken: ct).ToListAsync(ct);
-        if (rows.FirstOrDefault(r => r.RowKey == StateRow) is not { } totals)
+        if (await ReadAsync(partitionKey, StateRow, ct) is not { HasValue: true } totals)
             return null;
-        return ReportState.Assemble(EntityText.Read(totals, "State"),
-            rows.Where(r => r.RowKey.StartsWith(GroupRowPrefix, StringComparison.Ordinal))
-                .Select(r => KeyValuePair.Create(r.RowKey[GroupRowPrefix.Length..], EntityText.Read(r, "State")!)));
+        var totalsText = EntityText.Read(totals.Value!, "State");
+        var groups = await Task.WhenAll(ReportState.GroupKeysOf(totalsText).Select(k => ReadAsync(partitionKey, GroupRowPrefix + k, ct)));
+        return ReportState.Assemble(totalsText, groups.Where(g => g is { HasValue: true })
+            .Select(g => KeyValuePair.Create(g!.Value!.RowKey[GroupRowPrefix.Length..], EntityText.Read(g.Value, "State")!)));
     }
 
     /// <summary>
