@@ -72,8 +72,11 @@ public sealed class ReportState
         if (string.IsNullOrEmpty(json))
             return new ReportState();
         var dto = JsonSerializer.Deserialize<Dto>(json, DomainJson.Options)!;
-        return Assemble(JsonSerializer.Serialize(new TotalsDto(dto.Submissions, dto.Participants), DomainJson.Options),
-            dto.Groups.Select(g => KeyValuePair.Create(g.Key, JsonSerializer.Serialize(g.Value, DomainJson.Options))));
+        var state = new ReportState();
+        state.SetTotals(new TotalsDto(dto.Submissions, dto.Participants));
+        foreach (var (key, group) in dto.Groups)
+            state.Groups[key] = FromDto(group);
+        return state;
     }
 
     // Stored apart, so no one row has to hold a whole month: the totals, and each figure group.
@@ -92,22 +95,26 @@ public sealed class ReportState
     {
         var state = new ReportState();
         if (!string.IsNullOrEmpty(totals))
-        {
-            var dto = JsonSerializer.Deserialize<TotalsDto>(totals, DomainJson.Options)!;
-            state.Submissions = dto.Submissions;
-            foreach (var (pattern, count) in dto.Participants)
-                state.Participants.Add(pattern, count);
-        }
+            state.SetTotals(JsonSerializer.Deserialize<TotalsDto>(totals, DomainJson.Options)!);
         foreach (var (key, json) in groups)
-        {
-            var group = JsonSerializer.Deserialize<GroupDto>(json, DomainJson.Options)!;
-            var figure = new FigureState { Assessed = group.Assessed, Improved = group.Improved, Deteriorated = group.Deteriorated };
-            figure.Values.Merge(Histogram.Parse(group.Values));
-            foreach (var (pattern, count) in group.People)
-                figure.People.Add(pattern, count);
-            state.Groups[key] = figure;
-        }
+            state.Groups[key] = FromDto(JsonSerializer.Deserialize<GroupDto>(json, DomainJson.Options)!);
         return state;
+    }
+
+    private void SetTotals(TotalsDto totals)
+    {
+        Submissions = totals.Submissions;
+        foreach (var (pattern, count) in totals.Participants)
+            Participants.Add(pattern, count);
+    }
+
+    private static FigureState FromDto(GroupDto group)
+    {
+        var figure = new FigureState { Assessed = group.Assessed, Improved = group.Improved, Deteriorated = group.Deteriorated };
+        figure.Values.Merge(Histogram.Parse(group.Values));
+        foreach (var (pattern, count) in group.People)
+            figure.People.Add(pattern, count);
+        return figure;
     }
 
     private static GroupDto ToDto(FigureState group) =>
