@@ -21,6 +21,7 @@ public static class PeerEvalApp
         builder.ConfigureFunctionsWebApplication();
         builder.AddTelemetry();
         builder.AddStorage(); // first: its tables exist before anything seeds them
+        builder.AddFormPages(); // outermost: a person meets a page, never JSON, whatever refused them
         builder.AddApiConventions();
         builder.AddOriginPolicy();
         builder.AddApiKeys();

@@ -11,6 +11,9 @@ namespace PeerEval.Domain.Submissions;
 /// </summary>
 public static partial class SubmissionParser
 {
+    /// <summary>The most questionnaires one form asks: more is too long for anyone to finish.</summary>
+    public const int MaxFormInstruments = 5;
+
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
     public static partial Regex SubmissionIdPattern();
 
@@ -87,7 +90,7 @@ public static partial class SubmissionParser
             instruments = list.ValueKind == JsonValueKind.Array && list.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String)
                 ? list.EnumerateArray().Select(e => e.GetString()!).ToList()
                 : [];
-            if (instruments.Count is 0 or > 5 || instruments.Distinct(StringComparer.Ordinal).Count() != instruments.Count)
+            if (instruments.Count is 0 or > MaxFormInstruments || instruments.Distinct(StringComparer.Ordinal).Count() != instruments.Count)
                 errors.Add("instruments", "Name one to five different instrument ids.");
             for (var i = 0; i < instruments.Count; i++)
                 if (findInstrument(instruments[i]) is null)

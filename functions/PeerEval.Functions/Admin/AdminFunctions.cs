@@ -4,12 +4,14 @@ using Microsoft.Azure.Functions.Worker;
 using PeerEval.Domain;
 using PeerEval.Functions.Aggregation;
 using PeerEval.Functions.Auth;
+using PeerEval.Functions.Forms;
 using PeerEval.Functions.Hosting;
 using PeerEval.Functions.Services;
 
 namespace PeerEval.Functions.Admin;
 
-public sealed record ServiceRequest(string? Name, IReadOnlyList<string>? AllowedOrigins, bool? PublicForms = null);
+public sealed record ServiceRequest(
+    string? Name = null, IReadOnlyList<string>? AllowedOrigins = null, bool? PublicForms = null, CrisisContact? CrisisContact = null, PrivacyNotice? PrivacyNotice = null);
 
 public sealed record KeyRequest(KeyRole Role, IReadOnlyList<string> Services);
 
@@ -42,10 +44,11 @@ public sealed class AdminFunctions(ServiceDirectory services, ApiKeyStore keys, 
                 errors.Add($"allowedOrigins[{i}]", "Give an origin: scheme, host and port only, like https://example.org.");
         if (body.Name is { Length: > 200 })
             errors.Add("name", "At most 200 characters.");
+        FormSettings.Validate(body.CrisisContact, body.PrivacyNotice, errors);
         if (!errors.IsEmpty)
             return ApiConventions.ValidationProblem(errors);
 
-        var definition = new ServiceDefinition(serviceId, body.Name ?? serviceId, origins, body.PublicForms ?? false);
+        var definition = new ServiceDefinition(serviceId, body.Name ?? serviceId, origins, body.PublicForms ?? false, body.CrisisContact, body.PrivacyNotice);
         await services.SaveAsync(definition, ct);
         return TypedResults.Ok(definition);
     }

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
@@ -13,7 +12,9 @@ using PeerEval.Functions.Submissions;
 namespace PeerEval.Functions.Forms;
 
 /// <summary>The embeddable form: a page that works without script, its enhancement, and the no-script post.</summary>
-public sealed class FormFunctions(ServiceDirectory services, InstrumentCatalog catalog, FormTokens tokens, SubmissionIntake intake, InvitationStore invitations, TimeProvider clock)
+public sealed class FormFunctions(
+    ServiceDirectory services, InstrumentCatalog catalog, FormTokens tokens, SubmissionIntake intake, InvitationStore invitations,
+    FormNoticeSource notices, TimeProvider clock)
 {
     [Function("FormEmbedScript")]
     [ProducesResponseType<string>(200, "text/javascript")]
@@ -61,15 +62,15 @@ public sealed class FormFunctions(ServiceDirectory services, InstrumentCatalog c
             ids = instruments?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? InvitationFunctions.DefaultInstruments;
             foreach (var unknown in ids.Where(id => !all.ContainsKey(id)))
                 errors.Add("instruments", $"Unknown instrument '{unknown}'.");
-            if (ids.Count is 0 or > 5)
+            if (ids.Count is 0 or > SubmissionParser.MaxFormInstruments)
                 errors.Add("instruments", "Name between one and five instruments.");
             if (!errors.IsEmpty)
                 return ApiConventions.ValidationProblem(errors);
         }
 
         var model = new FormModel(serviceId, TitleOf(service), occasion, ids.Where(all.ContainsKey).Select(id => all[id]).ToList(),
-            Guid.NewGuid().ToString(), tokens.Issue(serviceId, invitationId), NewNonce());
-        return Page(request.HttpContext, service, model.Nonce, FormPage.Render(model));
+            Guid.NewGuid().ToString(), tokens.Issue(serviceId, invitationId), FormPage.NewNonce(), notices.For(service, anonymous: invitationId is null));
+        return FormPage.Respond(request.HttpContext, service, model.Nonce, FormPage.Render(model));
     }
 
     /// <summary>The page's title comes from the service's own record, never from the address, so no link can put words in its mouth.</summary>
@@ -90,7 +91,8 @@ public sealed class FormFunctions(ServiceDirectory services, InstrumentCatalog c
         var context = request.HttpContext;
         var ct = context.RequestAborted;
         if (!request.HasFormContentType)
-            return TypedResults.Problem(statusCode: 415, title: "The form posts as application/x-www-form-urlencoded.");
+            return TypedResults.Problem(statusCode: 415, title: "The form posts as application/x-www-form-urlencoded.",
+                detail: "Post the page's own form fields, or send JSON to /api/services/{serviceId}/submissions.");
         if (await JsonBody.ReadBoundedAsync(request, ct) is not { } posted)
             return TypedResults.Problem(statusCode: 413, title: $"The body is larger than {JsonBody.MaxBytes / 1024} KiB.");
         if (await services.FindAsync(serviceId, ct) is not { } service)
@@ -101,8 +103,9 @@ public sealed class FormFunctions(ServiceDirectory services, InstrumentCatalog c
             return TypedResults.Problem(statusCode: 403, title: "This form has expired. Reload the page and try again.");
 
         var all = await catalog.GetAllAsync(ct);
-        var instrumentIds = form.Keys.Where(k => k.Contains('.') && !k.StartsWith("stay.", StringComparison.Ordinal))
-            .Select(k => k[..k.IndexOf('.')]).Distinct().Where(all.ContainsKey).ToList();
+        // The page lists its questionnaires, so a part left wholly unanswered is still there to be named.
+        var instrumentIds = form["instruments"].ToString().Split(',', StringSplitOptions.RemoveEmptyEntries)
+            .Distinct().Where(all.ContainsKey).Take(SubmissionParser.MaxFormInstruments).ToList();
         var body = new Dictionary<string, object?>
         {
             ["submissionId"] = form["submissionId"].ToString(),
@@ -119,32 +122,21 @@ public sealed class FormFunctions(ServiceDirectory services, InstrumentCatalog c
 
         using var document = JsonSerializer.SerializeToDocument(body);
         var (submission, errors, outcome) = await intake.AcceptAsync(serviceId, document.RootElement, ct, new FormOrigin(key.Invitation));
-        var nonce = NewNonce();
+        var nonce = FormPage.NewNonce();
+        var pageNotices = notices.For(service, anonymous: key.Invitation is null);
         if (submission is null)
         {
             _ = OccasionNames.TryParse(form["occasion"].ToString(), out var occasion);
             var model = new FormModel(serviceId, TitleOf(service), occasion, instrumentIds.Select(id => all[id]).ToList(),
-                form["submissionId"].ToString(), tokens.Issue(serviceId, key.Invitation), nonce);
+                form["submissionId"].ToString(), tokens.Issue(serviceId, key.Invitation), nonce, pageNotices);
             var values = form.Keys.ToDictionary(k => k, k => form[k].ToString());
             context.Response.StatusCode = StatusCodes.Status400BadRequest;
-            return Page(context, service, nonce, FormPage.Render(model, errors.ToProblemErrors(), values));
+            return FormPage.Respond(context, service, nonce, FormPage.Render(model, errors.ToProblemErrors(), values));
         }
         if (outcome == AcceptOutcome.Conflict)
             return TypedResults.Problem(statusCode: 409, title: "These answers were already sent with different content. Reload the form to start again.");
         if (SubmissionIntake.ProblemFor(outcome) is { } problem)
             return problem;
-        return Page(context, service, nonce, FormPage.Thanks(nonce));
+        return FormPage.Respond(context, service, nonce, FormPage.Thanks(TitleOf(service), pageNotices, nonce));
     }
-
-    /// <summary>Only the service's listed origins may frame the form; nothing but PeerEval itself may load into it.</summary>
-    private static IResult Page(HttpContext context, ServiceDefinition service, string nonce, string html)
-    {
-        var ancestors = string.Join(' ', service.AllowedOrigins.Prepend("'self'"));
-        context.Response.Headers.ContentSecurityPolicy =
-            $"default-src 'none'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; connect-src 'self'; img-src 'self'; " +
-            $"form-action 'self'; base-uri 'none'; frame-ancestors {ancestors}";
-        return TypedResults.Content(html, "text/html; charset=utf-8", statusCode: context.Response.StatusCode);
-    }
-
-    private static string NewNonce() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
 }

@@ -35,14 +35,18 @@ internal sealed class OriginPolicyMiddleware(ServiceDirectory services) : HttpMi
         var request = http.Request;
         var match = OriginPolicy.SubmittingRoute().Match(request.Path.Value ?? "");
         var origin = request.Headers.Origin.ToString();
+        // A browser that keeps the form page's origin private posts it as `Origin: null`; the no-script
+        // form's signed token then carries the protection, as it does when no Origin is sent at all.
+        if (origin == "null" && match.Value.StartsWith("/api/forms/", StringComparison.OrdinalIgnoreCase))
+            origin = "";
         var headers = http.Response.Headers;
         if (match.Success && origin.Length > 0 && !OriginPolicy.IsOwnOrigin(request, origin))
         {
             var service = await services.FindAsync(match.Groups["service"].Value, http.RequestAborted);
             if (service?.Allows(origin) != true)
             {
-                Answer(context, TypedResults.Problem(statusCode: 403, title: "This page's origin may not submit for this service.",
-                    detail: "An admin lists the origins allowed to embed the form (PUT /api/manage/services/{serviceId})."));
+                Answer(context, TypedResults.Problem(statusCode: 403, title: "This form cannot be sent from the page it is on: it is not one of the service's own web pages.",
+                    detail: "An admin lists the origins allowed to embed the form (allowedOrigins in PUT /api/manage/services/{serviceId})."));
                 return;
             }
             headers.AccessControlAllowOrigin = origin;

@@ -1,10 +1,21 @@
+using System.Text.Json;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Caching.Memory;
+using PeerEval.Domain;
 
 namespace PeerEval.Functions.Services;
 
+/// <summary>Where a person who is struggling can get help now: shown on every page of the service's form.</summary>
+public sealed record CrisisContact(string Name, string? Phone = null, string? Url = null, string? Hours = null);
+
+/// <summary>What the form tells a person about their answers; each part left out gets a default worded from the service's settings.</summary>
+public sealed record PrivacyNotice(string? WhoSees = null, string? UsedFor = null, string? Removal = null);
+
 /// <param name="PublicForms">Whether anyone may open the service's form without an invitation (answers then count anonymously).</param>
-public sealed record ServiceDefinition(string ServiceId, string Name, IReadOnlyList<string> AllowedOrigins, bool PublicForms = false)
+/// <param name="CrisisContact">The service's own crisis contact; without one the form shows the deployment's national default.</param>
+public sealed record ServiceDefinition(
+    string ServiceId, string Name, IReadOnlyList<string> AllowedOrigins, bool PublicForms = false,
+    CrisisContact? CrisisContact = null, PrivacyNotice? PrivacyNotice = null)
 {
     public bool Allows(string? origin) => origin is not null && AllowedOrigins.Contains(origin, StringComparer.OrdinalIgnoreCase);
 }
@@ -29,6 +40,8 @@ public sealed class ServiceDirectory(Storage.StorageClients storage, IMemoryCach
             ["Name"] = service.Name,
             ["AllowedOrigins"] = string.Join(' ', service.AllowedOrigins),
             ["PublicForms"] = service.PublicForms,
+            ["CrisisContact"] = Json(service.CrisisContact),
+            ["PrivacyNotice"] = Json(service.PrivacyNotice),
         }, TableUpdateMode.Replace, ct);
         cache.Remove(("service", service.ServiceId));
     }
@@ -37,5 +50,11 @@ public sealed class ServiceDirectory(Storage.StorageClients storage, IMemoryCach
         entity.RowKey,
         entity.GetString("Name") ?? entity.RowKey,
         (entity.GetString("AllowedOrigins") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries),
-        entity.GetBoolean("PublicForms") ?? false);
+        entity.GetBoolean("PublicForms") ?? false,
+        FromJson<CrisisContact>(entity.GetString("CrisisContact")),
+        FromJson<PrivacyNotice>(entity.GetString("PrivacyNotice")));
+
+    private static string? Json<T>(T? value) where T : class => value is null ? null : JsonSerializer.Serialize(value, DomainJson.Options);
+
+    private static T? FromJson<T>(string? json) where T : class => json is null ? null : JsonSerializer.Deserialize<T>(json, DomainJson.Options);
 }

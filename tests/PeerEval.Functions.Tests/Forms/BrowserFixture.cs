@@ -40,8 +40,24 @@ public sealed class BrowserFixture : IAsyncLifetime
         _playwright?.Dispose();
     }
 
-    /// <summary>Serves one page that embeds the form from <paramref name="app"/>, on a free port of its own.</summary>
-    public static async Task<WebApplication> StartServiceSiteAsync(TestApp app, string attributes)
+    /// <summary>A fresh browser tab at the given size; script may be off, as some people keep it.</summary>
+    public async Task<IPage> NewPageAsync(int width = 1280, int height = 900, bool javaScript = true, float scale = 1, bool bypassCsp = false)
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            ViewportSize = new ViewportSize { Width = width, Height = height },
+            DeviceScaleFactor = scale,
+            JavaScriptEnabled = javaScript,
+            BypassCSP = bypassCsp,
+        });
+        return await context.NewPageAsync();
+    }
+
+    /// <summary>
+    /// Serves one page that embeds the form from <paramref name="app"/>, on a free port of its own, as the
+    /// README says to: the script tag, and for people without script a plain frame of the same form.
+    /// </summary>
+    public static async Task<WebApplication> StartServiceSiteAsync(TestApp app, string attributes, string? noscriptForm = null, string extraBody = "")
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls($"http://127.0.0.1:{Ports.Free()}");
@@ -51,7 +67,9 @@ public sealed class BrowserFixture : IAsyncLifetime
         site.MapGet("/", () => Results.Content($"""
             <!doctype html><html lang="en"><head><meta charset="utf-8"><title>Riverside Peer Support</title></head>
             <body><h1>Riverside Peer Support</h1><p>Tell us how things are going.</p>
-            <script src="{embed}" {attributes}></script></body></html>
+            <script src="{embed}" {attributes}></script>
+            {(noscriptForm is null ? "" : $"<noscript><iframe src=\"{new Uri(app.BaseAddress, noscriptForm)}\" title=\"Feedback form\" style=\"width:100%;height:80rem;border:0\"></iframe></noscript>")}
+            {extraBody}</body></html>
             """, "text/html"));
         await site.StartAsync();
         return site;

@@ -21,29 +21,26 @@ public sealed class FormHttpTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
-    private async Task<(string Html, string Token, string SubmissionId)> FormAsync(string query = "occasion=discharge&instruments=hope-core")
+    /// <summary>The form page and the hidden fields its no-script post sends back (token, submissionId, occasion, instruments).</summary>
+    private async Task<(string Html, Dictionary<string, string> Fields)> FormAsync(string query = "occasion=discharge&instruments=hope-core")
     {
         var response = await _app.Client().GetAsync($"/api/forms/demo?{query}");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var html = await response.Content.ReadAsStringAsync();
-        string Hidden(string name) => Regex.Match(html, $"name=\"{name}\" value=\"([^\"]+)\"").Groups[1].Value;
-        return (html, Hidden("token"), Hidden("submissionId"));
+        var hidden = Regex.Matches(html, "<input type=\"hidden\" name=\"([^\"]+)\" value=\"([^\"]*)\">").ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value);
+        return (html, hidden);
     }
 
     [Fact]
     public async Task Without_script_the_form_posts_to_the_form_endpoint_and_is_stored_like_any_submission()
     {
-        var (_, token, submissionId) = await FormAsync();
-        var fields = new Dictionary<string, string>
-        {
-            ["token"] = token, ["submissionId"] = submissionId, ["occasion"] = "discharge",
-            ["stay.admittedOn"] = "2026-01-01", ["stay.dischargedOn"] = "2026-01-11",
-        };
+        var (_, fields) = await FormAsync();
+        var submissionId = fields["submissionId"];
+        fields["stay.admittedOn"] = "2026-01-01";
+        fields["stay.dischargedOn"] = "2026-01-11";
         for (var i = 1; i <= 8; i++)
             fields[$"hope-core.h{i}"] = "3";
-        var client = _app.Client();
-        client.DefaultRequestHeaders.Add("Origin", _app.BaseAddress.GetLeftPart(UriPartial.Authority));
-        var response = await client.PostAsync("/api/forms/demo", new FormUrlEncodedContent(fields));
+        var response = await _app.Client().PostAsync("/api/forms/demo", new FormUrlEncodedContent(fields));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Contains("Thank you", await response.Content.ReadAsStringAsync());
         await _app.WaitForStatusAsync([submissionId]);
@@ -54,15 +51,15 @@ public sealed class FormHttpTests : IAsyncLifetime
     [Fact]
     public async Task Without_script_errors_come_back_beside_their_fields_with_the_answers_kept()
     {
-        var (_, token, submissionId) = await FormAsync();
-        var response = await _app.Client().PostAsync("/api/forms/demo", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["token"] = token, ["submissionId"] = submissionId, ["occasion"] = "discharge",
-            ["hope-core.h1"] = "4", ["stay.admittedOn"] = "2026-02-01", ["stay.dischargedOn"] = "2026-01-01",
-        }));
+        var (_, fields) = await FormAsync();
+        fields["hope-core.h1"] = "4";
+        fields["stay.admittedOn"] = "2026-02-01";
+        fields["stay.dischargedOn"] = "2026-01-01";
+        var response = await _app.Client().PostAsync("/api/forms/demo", new FormUrlEncodedContent(fields));
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var html = await response.Content.ReadAsStringAsync();
-        Assert.Matches("id=\"hope-core\"[^>]*>.*?class=\"error-message\"[^>]*>[^<]*skipped", html);
+        Assert.Contains("id=\"hope-core-error\">Please answer at least 7 of the 8 questions in the Hope part.", html);
+        Assert.Contains("<a href=\"#stay-dischargedOn\">Date discharged: Cannot be before admittedOn.</a>", html);
         Assert.Contains("id=\"stay-dischargedOn-error\">Cannot be before admittedOn.", html);
         Assert.Contains("id=\"hope-core-h1-4\" name=\"hope-core.h1\" value=\"4\" checked", html);
     }
@@ -75,7 +72,7 @@ public sealed class FormHttpTests : IAsyncLifetime
         Assert.Contains($"frame-ancestors 'self' {SiteOrigin}", csp);
         Assert.Contains("default-src 'none'", csp);
         var html = await response.Content.ReadAsStringAsync();
-        Assert.DoesNotMatch("(src|href)=\"https?://", html);
+        Assert.DoesNotMatch("src=\"https?://|<link[^>]+href=\"https?://", html); // links out, such as the crisis line's, load nothing
         Assert.Contains("<legend>I can picture a future I would like to live in.</legend>", html);
         Assert.Equal(HttpStatusCode.NotFound, (await _app.Client().GetAsync("/api/forms/unknown-service")).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await _app.Client().GetAsync("/api/forms/demo?instruments=nope")).StatusCode);
@@ -84,7 +81,7 @@ public sealed class FormHttpTests : IAsyncLifetime
     [Fact]
     public async Task A_chunked_body_that_declares_no_length_is_held_to_64_KiB_too()
     {
-        var (_, token, _) = await FormAsync();
+        var token = (await FormAsync()).Fields["token"];
         foreach (var (path, type, body) in new[]
         {
             ("/api/forms/demo", "application/x-www-form-urlencoded", $"token={token}&submissionId=x&pad={new string('a', 100_000)}"),
@@ -130,7 +127,7 @@ public sealed class FormHttpTests : IAsyncLifetime
     [Fact]
     public async Task A_form_token_submits_for_its_own_service_only_and_only_from_a_browser()
     {
-        var (_, token, _) = await FormAsync();
+        var token = (await FormAsync()).Fields["token"];
         var body = FromForm(Bodies.Hope("p", "baseline", Today, Bodies.Uniform(3)));
         Assert.Equal(HttpStatusCode.Forbidden, (await _app.SubmitAsync(body, key: token)).StatusCode); // no Origin: not a browser
         var browserLike = _app.Client(token);
@@ -152,7 +149,7 @@ public sealed class FormHttpTests : IAsyncLifetime
     [Fact]
     public async Task A_form_token_can_send_answers_dated_today_and_nothing_more()
     {
-        var (_, token, _) = await FormAsync();
+        var token = (await FormAsync()).Fields["token"];
         var browserLike = _app.Client(token);
         browserLike.DefaultRequestHeaders.Add("Origin", SiteOrigin);
 
@@ -169,5 +166,69 @@ public sealed class FormHttpTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Accepted, (await browserLike.PostAsJsonAsync("/api/services/demo/submissions", body)).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await browserLike.GetAsync($"/api/services/demo/submissions/{body["submissionId"]}")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await _app.Client(TestApp.SubmitKey).GetAsync($"/api/services/demo/submissions/{body["submissionId"]}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_browser_meets_every_refusal_as_a_page_with_help_while_a_program_gets_problem_details()
+    {
+        var browserLike = _app.Client();
+        browserLike.DefaultRequestHeaders.Accept.ParseAdd("text/html,application/xhtml+xml,*/*;q=0.8");
+        var form = new Uri(_app.BaseAddress, "/api/forms/demo?instruments=hope-core");
+        browserLike.DefaultRequestHeaders.Referrer = form;
+
+        foreach (var (response, status, heading) in new[]
+        {
+            (await browserLike.GetAsync("/api/forms/unknown-service"), HttpStatusCode.NotFound, "We can't open this form"),
+            (await browserLike.GetAsync("/api/forms/demo?occasion=someday"), HttpStatusCode.BadRequest, "We can't open this form"),
+            (await browserLike.PostAsync("/api/forms/demo", new FormUrlEncodedContent(new Dictionary<string, string> { ["token"] = "pf_forged.x" })), HttpStatusCode.Forbidden, "We could not take your answers"),
+            (await browserLike.PostAsync("/api/forms/demo", new StringContent("{}", System.Text.Encoding.UTF8, "application/json")), HttpStatusCode.UnsupportedMediaType, "We could not take your answers"),
+        })
+        {
+            Assert.Equal(status, response.StatusCode);
+            Assert.Equal("text/html", response.Content.Headers.ContentType!.MediaType);
+            var html = await response.Content.ReadAsStringAsync();
+            Assert.Contains($"<h1>{System.Text.Encodings.Web.HtmlEncoder.Default.Encode(heading)}</h1>", html);
+            Assert.Contains("If you need support now", html);
+            Assert.Equal(status is HttpStatusCode.Forbidden or HttpStatusCode.UnsupportedMediaType, html.Contains($"<a href=\"{System.Text.Encodings.Web.HtmlEncoder.Default.Encode(form.PathAndQuery)}\">Go back to the form</a>"));
+        }
+
+        var program = await _app.Client().GetAsync("/api/forms/unknown-service");
+        Assert.Equal(HttpStatusCode.NotFound, program.StatusCode);
+        Assert.Equal("application/problem+json", program.Content.Headers.ContentType!.MediaType);
+    }
+
+    [Fact]
+    public async Task The_form_shows_the_services_own_crisis_contact_and_privacy_notice_or_sensible_defaults()
+    {
+        var (html, _) = await FormAsync("instruments=hope-core");
+        Assert.Contains("<a href=\"tel:999\">999</a>", html);
+        Assert.Contains("Samaritans: <a href=\"tel:116123\">116 123</a>", html);
+        Assert.Contains("Riverside receives your answers. Its reports show only totals for groups of at least 1 people", html);
+        Assert.Contains("This form does not ask who you are", html); // a public form is anonymous
+        Assert.Contains("8 questions. You can leave out 1 if you would rather not answer it.", html);
+        Assert.Contains(">Hope</h2>", html);
+
+        var admin = _app.Client(TestApp.AdminKey);
+        var refused = await admin.PutAsJsonAsync("/api/manage/services/demo", new
+        {
+            name = "Riverside", publicForms = true,
+            crisisContact = new { name = "", phone = "call us", url = "http://riverside.example/help" },
+            privacyNotice = new { whoSees = new string('x', 501) },
+        });
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        var errors = (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
+        Assert.Equal(["crisisContact.name", "crisisContact.phone", "crisisContact.url", "privacyNotice.whoSees"],
+            errors.EnumerateObject().Select(e => e.Name).Order().ToArray());
+
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync("/api/manage/services/demo", new
+        {
+            name = "Riverside", publicForms = true, allowedOrigins = new[] { SiteOrigin },
+            crisisContact = new { name = "Riverside crisis team", phone = "0800 555 0199", hours = "9am to 9pm" },
+            privacyNotice = new { usedFor = "To plan next year's peer support." },
+        })).StatusCode);
+        (html, _) = await FormAsync("instruments=hope-core");
+        Assert.Contains("Riverside crisis team: <a href=\"tel:08005550199\">0800 555 0199</a> (9am to 9pm).", html);
+        Assert.DoesNotContain("Samaritans", html);
+        Assert.Contains("To plan next year&#x27;s peer support.", html);
     }
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using PeerEval.Domain.Instruments;
 using PeerEval.Testing;
 
 namespace PeerEval.Functions.Tests.Forms;
@@ -42,8 +43,9 @@ public sealed class InvitationTests : IAsyncLifetime
         var fields = new Dictionary<string, string>(hidden) { ["occasion"] = occasion };
         if (submissionId is not null)
             fields["submissionId"] = submissionId;
-        for (var i = 1; i <= 8; i++)
-            fields[$"hope-core.h{i}"] = "4";
+        foreach (var instrument in hidden["instruments"].Split(',').Select(id => BuiltInInstruments.All.Single(i => i.Id == id)))
+            foreach (var item in instrument.Items)
+                fields[$"{instrument.Id}.{item.Id}"] = "4";
         return await _app.Client().PostAsync("/api/forms/demo", new FormUrlEncodedContent(fields));
     }
 

@@ -1,16 +1,38 @@
 // Progressive enhancement of the PeerEval form: submits through the submission API, shows errors
-// beside their fields, and keeps one submissionId per attempt so a double click or retry counts once.
+// beside their questions, lets an answer be cleared, and keeps one submissionId per attempt so a
+// double click or retry counts once.
 (function () {
   'use strict';
   var form = document.getElementById('peereval-form');
   if (!form || !window.fetch) return;
   var config = JSON.parse(document.getElementById('peereval-config').textContent);
 
-  function reportHeight() {
-    if (window.parent !== window) window.parent.postMessage({ type: 'peereval:height', height: document.documentElement.scrollHeight }, '*');
+  // The body's own height, not the document's: that never drops below the frame, so the frame could only grow.
+  function reportHeight(finished) {
+    if (window.parent === window) return;
+    var height = Math.ceil(document.body.getBoundingClientRect().height);
+    window.parent.postMessage({ type: 'peereval:height', height: height, finished: finished === true }, '*');
   }
   window.addEventListener('load', reportHeight);
-  new ResizeObserver(reportHeight).observe(document.body);
+  new ResizeObserver(function () { reportHeight(); }).observe(document.body);
+
+  function showClear(fieldset) {
+    var clear = fieldset.querySelector('button.clear');
+    if (clear) clear.hidden = !fieldset.querySelector('input:checked');
+  }
+  form.querySelectorAll('fieldset').forEach(showClear);
+  form.addEventListener('change', function (event) {
+    var fieldset = event.target.closest('fieldset');
+    if (fieldset) showClear(fieldset);
+  });
+  form.addEventListener('click', function (event) {
+    var clear = event.target.closest('button.clear');
+    if (!clear) return;
+    var fieldset = clear.closest('fieldset');
+    fieldset.querySelectorAll('input:checked').forEach(function (input) { input.checked = false; });
+    clear.hidden = true;
+    fieldset.querySelector('input').focus();
+  });
 
   function today() {
     var d = new Date();
@@ -58,6 +80,18 @@
     form.querySelectorAll('[aria-invalid]').forEach(function (e) { e.removeAttribute('aria-invalid'); });
   }
 
+  // Worded for the person: a part with too many questions left out says how many to answer; others name their question.
+  function wording(path, target, messages) {
+    var answer = /^responses\[(\d+)\]\.answers(?:\.(.+))?$/.exec(path);
+    if (answer && !answer[2] && config.instruments[Number(answer[1])]) {
+      var skipped = config.instruments[Number(answer[1])].skipped;
+      return { inline: skipped, summary: skipped };
+    }
+    var message = messages.join(' ');
+    var name = target && target.querySelector(':scope > legend, :scope > label');
+    return { inline: message, summary: name ? name.textContent.replace(/:?$/, ': ') + message : message };
+  }
+
   function showErrors(errors, title) {
     var summary = document.createElement('div');
     summary.className = 'error-summary';
@@ -69,14 +103,14 @@
     var list = document.createElement('ul');
     Object.keys(errors).forEach(function (path) {
       var target = elementFor(path);
-      var message = errors[path].join(' ');
+      var words = wording(path, target, errors[path]);
       var li = document.createElement('li');
       if (target) {
         var errorId = (target.id || 'field') + '-error';
         var inline = document.createElement('span');
         inline.className = 'error-message';
         inline.id = errorId;
-        inline.textContent = message;
+        inline.textContent = words.inline;
         var anchor = target.querySelector(':scope > legend, :scope > label, :scope > h2');
         if (anchor) anchor.insertAdjacentElement('afterend', inline); else target.prepend(inline);
         target.classList.add('has-error');
@@ -86,10 +120,10 @@
         });
         var link = document.createElement('a');
         link.href = '#' + target.id;
-        link.textContent = message;
+        link.textContent = words.summary;
         li.appendChild(link);
       } else {
-        li.textContent = message;
+        li.textContent = words.summary;
       }
       list.appendChild(li);
     });
@@ -114,6 +148,7 @@
         form.hidden = true;
         thanks.hidden = false;
         thanks.focus();
+        reportHeight(true);
         return;
       }
       return response.json().then(function (problem) {
