@@ -91,7 +91,7 @@ public static class QuestionnaireResponseMapping
             errors.Add($"{Root}.authored", "Required: when the questionnaire was completed.");
 
         ReadExtensions(response.Extension, fhirBase, body, Set, sources, errors);
-        if (!body.ContainsKey(Occasion))
+        if (!response.Extension.Any(e => FhirBase.ExtensionNameOf(e.Url) == Occasion))
             errors.Add($"{Root}.extension", $"Required: the occasion, as the extension {fhirBase.Extension(Occasion)} (valueCode baseline, followup or discharge).");
 
         if (ReadQuestionnaire(response.Questionnaire, instruments, fhirBase, errors) is { } instrument)
