@@ -23,6 +23,7 @@ public sealed class AccessTests : IAsyncLifetime
         { "POST", "/api/services/demo/submissions", JsonSerializer.Serialize(Hope("p", "baseline", "2026-01-01", Uniform(3))), "submit" },
         { "GET", "/api/services/demo/submissions/none", "", "submit" },
         { "POST", "/api/services/demo/invitations", """{ "participantRef": "p", "occasion": "baseline" }""", "submit" },
+        { "POST", "/api/fhir/QuestionnaireResponse", """{ "resourceType": "QuestionnaireResponse", "status": "completed" }""", "submit" },
         { "GET", "/api/reports/demo?from=2026-01&to=2026-02", "", "report" },
         { "PUT", "/api/manage/services/demo", """{ "name": "Demo", "allowedOrigins": [] }""", "admin" },
         { "GET", "/api/manage/services/demo", "", "admin" },

@@ -51,10 +51,14 @@ public sealed class SubmissionFunctions(SubmissionIntake intake, SubmissionStore
                 return ApiConventions.ValidationProblem(errors);
             if (SubmissionIntake.ProblemFor(outcome) is { } problem)
                 return problem;
-            return TypedResults.Accepted($"/api/services/{serviceId}/submissions/{submission.SubmissionId}",
-                new SubmissionReceipt(submission.SubmissionId, SubmissionStatus.Queued));
+            return Accepted(serviceId, submission);
         }
     }
+
+    /// <summary>The answer to a submission taken, however it was sent: its receipt, and where its status will be.</summary>
+    public static IResult Accepted(string serviceId, SubmissionRequest submission) =>
+        TypedResults.Accepted($"/api/services/{serviceId}/submissions/{submission.SubmissionId}",
+            new SubmissionReceipt(submission.SubmissionId, SubmissionStatus.Queued));
 
     [Function("GetSubmissionStatus")]
     [Authorize(Policy = KeyPolicies.SubmitOrAdmin)]
