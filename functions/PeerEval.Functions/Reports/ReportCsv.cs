@@ -15,6 +15,8 @@ public static class ReportCsv
 {
     public const string Header = "serviceId,granularity,period,instrument,group,figure,value";
 
+    public static IResult Respond(Report report) => TypedResults.Text(Write(report), "text/csv; charset=utf-8");
+
     public static string Write(Report report)
     {
         var csv = new StringBuilder().Append(Header).Append("\r\n");

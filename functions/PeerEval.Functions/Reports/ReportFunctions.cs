@@ -29,11 +29,19 @@ public static class ReportsModule
     public static IHostApplicationBuilder AddReports(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<ReportingOptions>().BindConfiguration("PeerEval:Reporting").ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<ReportSource>();
         return builder;
     }
 }
 
-public sealed class ReportFunctions(ReportRows reports, ServiceDirectory services, IOptions<ReportingOptions> options, TimeProvider clock)
+/// <summary>A report built for a request, or the problem that refuses the request.</summary>
+public sealed record LoadedReport(Report? Report, IResult? Refusal);
+
+/// <summary>
+/// Reads a report request's granularity and range, and builds the report from storage: the one path
+/// by which the report API and the dashboard get their figures, so they always show the same.
+/// </summary>
+public sealed class ReportSource(ReportRows reports, ServiceDirectory services, IOptions<ReportingOptions> options, TimeProvider clock)
 {
     /// <summary>Ten years of months in one report at the most.</summary>
     public const int MaxMonths = 120;
@@ -46,18 +54,8 @@ public sealed class ReportFunctions(ReportRows reports, ServiceDirectory service
         _ => 12,
     };
 
-    [Function("GetReport")]
-    [Authorize(Policy = KeyPolicies.Report)]
-    [ProducesResponseType<Report>(200)]
-    [ProducesResponseType<string>(200, "text/csv")]
-    [ProducesResponseType(400)]
-    [ProducesResponseType(404)]
-    [QueryParameter("granularity", "month (default), quarter or year; quarters and years start at PeerEval__Reporting__YearStartMonth.")]
-    [QueryParameter("from", "First period, in the granularity: YYYY-MM, YYYY-Qn or YYYY. Default: 11 months, 3 quarters or 2 years before 'to'.")]
-    [QueryParameter("to", "Last period, in the granularity. Default: the current one. At most 120 months in all.")]
-    public async Task<IResult> GetAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/{serviceId}")] HttpRequest request, string serviceId)
+    public async Task<LoadedReport> LoadAsync(HttpRequest request, string serviceId, CancellationToken ct)
     {
-        var ct = request.HttpContext.RequestAborted;
         var now = clock.GetUtcNow();
         var calendar = new ReportingCalendar(options.Value.YearStartMonth);
         var errors = new ErrorBag();
@@ -71,19 +69,15 @@ public sealed class ReportFunctions(ReportRows reports, ServiceDirectory service
         if (errors.IsEmpty && to.LastMonth - from.FirstMonth + 1 > MaxMonths)
             errors.Add("to", $"A report spans at most {MaxMonths} months.");
         if (!errors.IsEmpty)
-            return ApiConventions.ValidationProblem(errors);
+            return new(null, ApiConventions.ValidationProblem(errors));
         if (await services.FindAsync(serviceId, ct) is null)
-            return TypedResults.Problem(statusCode: 404, title: "No such service.");
+            return new(null, TypedResults.Problem(statusCode: 404, title: "No such service."));
 
         // One point read per month of each reporting year asked about: the cost follows the periods, never the submissions stored.
         var months = ReportBuilder.MonthsToRead(calendar, from, to).ToList();
         var states = await Task.WhenAll(months.Select(m => reports.ReadStateAsync(serviceId, ReportingCalendar.MonthName(m), ct)));
         var byMonth = months.Zip(states).Where(x => x.Second is not null).ToDictionary(x => x.First, x => x.Second!);
-        var report = ReportBuilder.Build(serviceId, calendar, from, to, byMonth.GetValueOrDefault, options.Value.MinCellSize, now);
-
-        return WantsCsv(request)
-            ? TypedResults.Text(ReportCsv.Write(report), "text/csv; charset=utf-8")
-            : TypedResults.Ok(report);
+        return new(ReportBuilder.Build(serviceId, calendar, from, to, byMonth.GetValueOrDefault, options.Value.MinCellSize, now), null);
     }
 
     /// <summary>The period some number of periods before another, or the calendar's first where that runs out.</summary>
@@ -106,6 +100,26 @@ public sealed class ReportFunctions(ReportRows reports, ServiceDirectory service
             _ => "Must be a month written YYYY-MM.",
         });
         return fallback;
+    }
+}
+
+public sealed class ReportFunctions(ReportSource source)
+{
+    [Function("GetReport")]
+    [Authorize(Policy = KeyPolicies.Report)]
+    [ProducesResponseType<Report>(200)]
+    [ProducesResponseType<string>(200, "text/csv")]
+    [ProducesResponseType(400)]
+    [ProducesResponseType(404)]
+    [QueryParameter("granularity", "month (default), quarter or year; quarters and years start at PeerEval__Reporting__YearStartMonth.")]
+    [QueryParameter("from", "First period, in the granularity: YYYY-MM, YYYY-Qn or YYYY. Default: 11 months, 3 quarters or 2 years before 'to'.")]
+    [QueryParameter("to", "Last period, in the granularity. Default: the current one. At most 120 months in all.")]
+    public async Task<IResult> GetAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/{serviceId}")] HttpRequest request, string serviceId)
+    {
+        var loaded = await source.LoadAsync(request, serviceId, request.HttpContext.RequestAborted);
+        if (loaded.Report is not { } report)
+            return loaded.Refusal!;
+        return WantsCsv(request) ? ReportCsv.Respond(report) : TypedResults.Ok(report);
     }
 
     private static bool WantsCsv(HttpRequest request) =>
