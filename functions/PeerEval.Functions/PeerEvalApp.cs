@@ -1,6 +1,7 @@
 using Microsoft.Azure.Functions.Worker.Builder;
 using PeerEval.Functions.Aggregation;
 using PeerEval.Functions.Auth;
+using PeerEval.Functions.Dashboard;
 using PeerEval.Functions.Forms;
 using PeerEval.Functions.Hosting;
 using PeerEval.Functions.Instruments;
@@ -22,6 +23,7 @@ public static class PeerEvalApp
         builder.AddTelemetry();
         builder.AddStorage(); // first: its tables exist before anything seeds them
         builder.AddFormPages(); // outermost: a person meets a page, never JSON, whatever refused them
+        builder.AddDashboard(); // likewise for an evaluator's browser
         builder.AddApiConventions();
         builder.AddOriginPolicy();
         builder.AddApiKeys();

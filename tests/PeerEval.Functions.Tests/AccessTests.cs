@@ -33,6 +33,9 @@ public sealed class AccessTests : IAsyncLifetime
         { "POST", "/api/manage/keys", """{ "role": "report", "services": ["demo"] }""", "admin" },
         { "DELETE", "/api/manage/keys/000000000000", "", "admin" },
         { "GET", "/api/manage/poison", "", "admin" },
+        { "GET", "/api/dashboard/demo", "", "report" },
+        { "GET", "/api/dashboard/demo/figures.csv", "", "report" },
+        { "GET", "/api/dashboard/demo/plot.svg?plot=length-of-stay", "", "report" },
         { "POST", "/api/manage/poison/replay", "", "admin" },
         { "PUT", "/api/manage/instruments/x-test", "{}", "admin" },
     };

@@ -118,13 +118,8 @@ public sealed class ApiKeyStore(Storage.StorageClients storage, IMemoryCache cac
     /// <summary>Revokes by key id; answers false when no such key exists.</summary>
     public async Task<bool> RevokeAsync(string keyId, CancellationToken cancellationToken)
     {
-        if (keyId.Length != 12 || !keyId.All(Uri.IsHexDigit))
-            return false;
         var found = false;
-        // Row keys are the full hash; the id is its first 12 hex digits, so a range scan finds it.
-        await foreach (var entity in storage.Keys.QueryAsync<TableEntity>(
-            e => e.PartitionKey == Partition && e.RowKey.CompareTo(keyId) >= 0 && e.RowKey.CompareTo(keyId + "g") < 0,
-            cancellationToken: cancellationToken))
+        await foreach (var entity in EntitiesWithId(keyId, cancellationToken))
         {
             entity["Revoked"] = true;
             await storage.Keys.UpdateEntityAsync(entity, entity.ETag, TableUpdateMode.Replace, cancellationToken);
@@ -133,6 +128,24 @@ public sealed class ApiKeyStore(Storage.StorageClients storage, IMemoryCache cac
         }
         return found;
     }
+
+    /// <summary>
+    /// The key with this id, as storage has it now (no cache, so a revocation counts at once); null when
+    /// there is none, or when two keys share the id and it names neither for sure.
+    /// </summary>
+    public async Task<ApiKey?> FindByIdAsync(string keyId, CancellationToken cancellationToken)
+    {
+        var keys = await EntitiesWithId(keyId, cancellationToken).Take(2).Select(ToKey).ToListAsync(cancellationToken);
+        return keys.Count == 1 ? keys[0] : null;
+    }
+
+    /// <summary>Row keys are the full hash; the id is its first 12 hex digits, so a range scan finds it.</summary>
+    private IAsyncEnumerable<TableEntity> EntitiesWithId(string keyId, CancellationToken cancellationToken) =>
+        keyId.Length == 12 && keyId.All(Uri.IsHexDigit)
+            ? storage.Keys.QueryAsync<TableEntity>(
+                e => e.PartitionKey == Partition && e.RowKey.CompareTo(keyId) >= 0 && e.RowKey.CompareTo(keyId + "g") < 0,
+                cancellationToken: cancellationToken)
+            : AsyncEnumerable.Empty<TableEntity>();
 
     public static string Hash(string rawKey) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(rawKey)));

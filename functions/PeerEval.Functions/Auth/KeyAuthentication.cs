@@ -5,6 +5,7 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Azure.Functions.Worker.Middleware;
 using Microsoft.Extensions.Options;
+using PeerEval.Functions.Dashboard;
 using PeerEval.Functions.Forms;
 using PeerEval.Functions.Hosting;
 
@@ -38,10 +39,12 @@ public static class KeyClaims
 
 /// <summary>
 /// Turns `Authorization: Bearer …` into a caller: an API key (looked up by its hash) or a form token
-/// (checked by its signature). No header is no caller; a bad one is a failed authentication.
+/// (checked by its signature). Without the header, a dashboard session cookie stands for its report
+/// key. No credential is no caller; a bad header is a failed authentication.
 /// </summary>
 public sealed class ApiKeyAuthenticationHandler(
-    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, ApiKeyStore keys, FormTokens tokens)
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, ApiKeyStore keys, FormTokens tokens,
+    DashboardSessions sessions)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
@@ -51,7 +54,10 @@ public sealed class ApiKeyAuthenticationHandler(
     {
         var header = Request.Headers.Authorization;
         if (header.Count == 0)
-            return AuthenticateResult.NoResult();
+            // An expired or forged session is no caller, so the dashboard offers to sign in again.
+            return Request.Cookies[DashboardSessions.CookieName] is { } session && await sessions.ValidateAsync(session, Context.RequestAborted) is { } sessionKey
+                ? Success(sessionKey)
+                : AuthenticateResult.NoResult();
         if (header.Count != 1 || header[0] is not { } value || !value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
             return AuthenticateResult.Fail("Expected one 'Authorization: Bearer <key>' header.");
         var raw = value["Bearer ".Length..].Trim();
@@ -60,10 +66,10 @@ public sealed class ApiKeyAuthenticationHandler(
         var key = raw.StartsWith(FormTokens.Prefix, StringComparison.Ordinal)
             ? tokens.Validate(raw)
             : await keys.FindAsync(raw, Context.RequestAborted) is { Revoked: false } stored ? stored : null;
-        return key is null
-            ? AuthenticateResult.Fail("Unknown, revoked or expired key.")
-            : AuthenticateResult.Success(new AuthenticationTicket(key.ToPrincipal(SchemeName), SchemeName));
+        return key is null ? AuthenticateResult.Fail("Unknown, revoked or expired key.") : Success(key);
     }
+
+    private static AuthenticateResult Success(ApiKey key) => AuthenticateResult.Success(new AuthenticationTicket(key.ToPrincipal(SchemeName), SchemeName));
 }
 
 public static class KeyAuthentication
@@ -82,6 +88,7 @@ public static class KeyAuthentication
                 "PeerEval:FormSigningKey is the development key published in this repository; set a secret of your own.")
             .ValidateOnStart();
         builder.Services.AddSingleton<FormTokens>();
+        builder.Services.AddSingleton<DashboardSessions>();
         builder.Services.AddSingleton<Services.ServiceDirectory>();
         builder.Services.AddStartupTask<BootstrapAdminKey>();
         if (builder.Environment.IsDevelopment())
