@@ -109,10 +109,11 @@ public static class DashboardPlots
     /// it: too few people, or protecting another suppressed figure from subtraction.
     /// </summary>
     private static string? GapReason(bool suppressed, long people, long count, object? statistic, int minCellSize, string counted, string? noStatistic = null) =>
-        suppressed ? (people < minCellSize
+        // An empty group is suppressed too (0 people is below k), but "nothing there" is the truer reason.
+        count == 0 ? $"No {counted}"
+        : suppressed ? (people < minCellSize
                 ? $"Suppressed: fewer than {minCellSize} people"
                 : "Suppressed so that other suppressed figures cannot be worked out")
-        : count == 0 ? $"No {counted}"
         : statistic is null ? noStatistic ?? $"Too few {counted}"
         : null;
 
@@ -151,7 +152,8 @@ public static class DashboardPlots
     private static string ChangeSvg(string id, string title, IReadOnlyList<ChangePoint> points)
     {
         var most = points.Where(p => p.Gap is null).SelectMany(p => new[] { p.Improved ?? 0, p.Deteriorated ?? 0 }).DefaultIfEmpty(1).Max();
-        var (_, high, step) = Scale(0, Math.Max(1, most));
+        // Whole people: at least 0 to 5, so the steps are never fractions of a person.
+        var (_, high, step) = Scale(0, Math.Max(5, most));
         var svg = Start(id, title, "People who reliably improved (above the line) and reliably deteriorated (below it) in each period, with the number of pairs; the table below gives every figure.");
         // Improvement above zero, deterioration below: the axis runs from -high to high.
         Axes(svg, "People", -high, high, step, points.Select(p => p.Period).ToList(), points.Select(p => p.Pairs).ToList(), "pairs");
