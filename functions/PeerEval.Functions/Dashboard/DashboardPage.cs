@@ -31,7 +31,7 @@ public static class DashboardPage
         {
             page.Append($"""
                 <h2 id="{E(plot.Id)}">{E(plot.Title)}</h2>
-                <div class="pair"><figure>{plot.Svg}</figure>{plot.Table}</div>
+                <div class="pair"><figure tabindex="0" aria-labelledby="{E(plot.Id)}">{plot.Svg}</figure>{plot.Table}</div>
                 <p class="downloads"><a href="{DashboardSessions.Path(serviceId)}/plot.svg?plot={E(plot.Id)}&amp;{E(query)}" download>Download this plot (SVG)<span class="visually-hidden">: {E(plot.Title)}</span></a></p>
                 """);
         }

@@ -164,6 +164,25 @@ public sealed class HostileInputTests(ITestOutputHelper output)
         yield return new("instrument with unknown method", HttpMethod.Put, "/api/manage/instruments/m",
             """{ "id": "m", "version": 1, "title": "M", "higherIsBetter": true, "items": [ { "id": "a", "text": "A", "min": 0, "max": 1 } ], "scoring": { "method": "median", "prorateMaxMissing": 0 } }""", Key: TestApp.AdminKey);
         yield return new("erasure with no ref", HttpMethod.Post, "/api/manage/services/demo/erasures", "{}", Key: TestApp.AdminKey);
+
+        // The dashboard: programs (no `Accept: text/html`) get problem details, whatever the session or sign-in.
+        const string Dashboard = "/api/dashboard/demo";
+        yield return new("dashboard without a key", HttpMethod.Get, Dashboard, Key: null);
+        yield return new("dashboard with a forged session", HttpMethod.Get, Dashboard, Key: null, Headers: h => h.TryAddWithoutValidation("Cookie", "peereval_dashboard=ZGVtbw.AAAA"));
+        yield return new("dashboard with a submit key", HttpMethod.Get, Dashboard);
+        yield return new("dashboard for a bad service", HttpMethod.Get, "/api/dashboard/..%2Fkeys", Key: TestApp.ReportKey);
+        foreach (var (query, i) in new[] { "from=9999-99", "granularity=week", "from=1000-01&to=9999-12", "plot=%00", "plot=" + new string('p', 5000) }.Select((q, i) => (q, i)))
+            yield return new($"dashboard plot query #{i}", HttpMethod.Get, $"{Dashboard}/plot.svg?{query}", Key: TestApp.ReportKey);
+        yield return new("dashboard csv with a bad range", HttpMethod.Get, $"{Dashboard}/figures.csv?from=2026-05&to=2026-01", Key: TestApp.ReportKey);
+        const string Session = Dashboard + "/session";
+        yield return new("sign-in as JSON", HttpMethod.Post, Session, $$"""{ "key": "{{TestApp.ReportKey}}" }""", Key: null);
+        yield return new("sign-in with no key", HttpMethod.Post, Session, "key=", "application/x-www-form-urlencoded", Key: null);
+        yield return new("sign-in with a 10 KB key", HttpMethod.Post, Session, "key=" + new string('k', 10_000), "application/x-www-form-urlencoded", Key: null);
+        yield return new("sign-in with a form token", HttpMethod.Post, Session, "key=pf_ZGVtb3w5OTk5OTk5OTk5.AAAA", "application/x-www-form-urlencoded", Key: null);
+        yield return new("sign-in with a submit key", HttpMethod.Post, Session, "key=" + TestApp.SubmitKey, "application/x-www-form-urlencoded", Key: null);
+        yield return new("sign-in from another site", HttpMethod.Post, Session, "key=" + TestApp.ReportKey, "application/x-www-form-urlencoded", Key: null,
+            Headers: h => h.TryAddWithoutValidation("Origin", "https://evil.example"));
+        yield return new("sign-in of 200 KB", HttpMethod.Post, Session, "key=" + new string('k', 200 * 1024), "application/x-www-form-urlencoded", Key: null);
         yield return new("form post without a token", HttpMethod.Post, "/api/forms/demo", "participantRef=x", "application/x-www-form-urlencoded", Key: null);
         yield return new("form post with a forged token", HttpMethod.Post, "/api/forms/demo", "token=pf_abc.def&participantRef=x", "application/x-www-form-urlencoded", Key: null);
     }
