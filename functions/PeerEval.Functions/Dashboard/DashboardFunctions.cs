@@ -121,8 +121,8 @@ public sealed class DashboardFunctions(ReportSource source, ServiceDirectory ser
         var instruments = await catalog.GetAllAsync(ct);
         return DashboardPlots.All(report, key =>
         {
-            var (id, version) = (key.Split('@')[0], key.Split('@').ElementAtOrDefault(1));
-            return instruments.TryGetValue(id, out var definition) ? $"{FormPage.Topic(definition)} (version {version})" : key;
+            var at = key.IndexOf('@');
+            return at > 0 && instruments.TryGetValue(key[..at], out var definition) ? $"{FormPage.Topic(definition)} (version {key[(at + 1)..]})" : key;
         });
     }
 
@@ -149,10 +149,12 @@ internal sealed class DashboardPages : HttpMiddleware
             return;
         var serviceId = context.BindingValue("serviceId") is { } id && Routes.ServiceId().IsMatch(id) ? id : "";
         var nonce = FormPage.NewNonce();
-        var signedIn = http.User.ApiKey() is not null;
+        // A first visit is no error; a failed sign-in, a key for other services or a session that has ended says so.
+        var message = HttpMethods.IsPost(http.Request.Method) || http.User.ApiKey() is not null ? problem.Title
+            : http.Request.Cookies.ContainsKey(DashboardSessions.CookieName) ? "Your session has ended. Sign in again."
+            : null;
         var page = status is 401 or 403 && serviceId.Length > 0
-            // A first visit is no error; a failed sign-in or a key for other services says what went wrong.
-            ? DashboardPage.SignIn(serviceId, HttpMethods.IsPost(http.Request.Method) || signedIn ? problem.Title : null, nonce)
+            ? DashboardPage.SignIn(serviceId, message, nonce)
             : DashboardPage.Problem(serviceId, problem.Title ?? "The dashboard cannot be shown.",
                 problem is HttpValidationProblemDetails validation ? validation.Errors : new Dictionary<string, string[]>(), nonce);
         http.Response.StatusCode = status;

@@ -29,7 +29,8 @@ public sealed class DashboardSessions(IOptions<FormSigningOptions> options, ApiK
         response.Cookies.Append(CookieName, value, new CookieOptions
         {
             HttpOnly = true,
-            Secure = response.HttpContext.Request.IsHttps,
+            // The Functions front end may reach the worker over http while the browser used https.
+            Secure = response.HttpContext.Request.IsHttps || response.HttpContext.Request.Headers["X-Forwarded-Proto"] == "https",
             SameSite = SameSiteMode.Strict,
             Path = Path(serviceId),
             Expires = expires,

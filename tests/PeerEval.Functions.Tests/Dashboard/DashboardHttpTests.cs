@@ -82,6 +82,11 @@ public sealed partial class DashboardHttpTests(DashboardApp fixture) : IClassFix
         var tampered = cookie[..^2] + (cookie[^2] == 'A' ? "B" : "A") + cookie[^1];
         foreach (var bad in new[] { tampered, "peereval_dashboard=abc.def", "peereval_dashboard=" })
             Assert.Equal(HttpStatusCode.Unauthorized, (await GetWithCookieAsync(bad)).StatusCode);
+
+        var request = new HttpRequestMessage(HttpMethod.Get, "/api/dashboard/demo");
+        request.Headers.Add("Cookie", tampered);
+        request.Headers.Accept.ParseAdd("text/html");
+        Assert.Contains("Your session has ended. Sign in again.", await (await NoRedirects().SendAsync(request)).Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]
