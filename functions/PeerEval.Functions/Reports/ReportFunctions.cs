@@ -33,7 +33,7 @@ public static class ReportsModule
     }
 }
 
-public sealed class ReportFunctions(ReportRows reports, ServiceDirectory services, IOptions<ReportingOptions> options, TimeProvider clock)
+public sealed class ReportFunctions(ReportRows reports, ServiceDirectory services, Instruments.InstrumentCatalog catalog, IOptions<ReportingOptions> options, TimeProvider clock)
 {
     /// <summary>Ten years of months in one report at the most.</summary>
     public const int MaxMonths = 120;
@@ -79,7 +79,9 @@ public sealed class ReportFunctions(ReportRows reports, ServiceDirectory service
         var months = ReportBuilder.MonthsToRead(calendar, from, to).ToList();
         var states = await Task.WhenAll(months.Select(m => reports.ReadStateAsync(serviceId, ReportingCalendar.MonthName(m), ct)));
         var byMonth = months.Zip(states).Where(x => x.Second is not null).ToDictionary(x => x.First, x => x.Second!);
-        var report = ReportBuilder.Build(serviceId, calendar, from, to, byMonth.GetValueOrDefault, options.Value.MinCellSize, now);
+        var instruments = await catalog.GetAllAsync(ct);
+        var report = ReportBuilder.Build(serviceId, calendar, from, to, byMonth.GetValueOrDefault, options.Value.MinCellSize, now,
+            respondentOf: id => instruments.TryGetValue(id, out var instrument) ? instrument.Respondent : Domain.Instruments.Respondent.Person);
 
         return WantsCsv(request)
             ? TypedResults.Text(ReportCsv.Write(report), "text/csv; charset=utf-8")
