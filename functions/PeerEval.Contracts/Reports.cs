@@ -8,7 +8,8 @@ public sealed record ChangeFigures(
     long Pairs, long People, double? MeanChange, double? SdChange, double? EffectSize,
     long? ReliablyImproved, long? ReliablyDeteriorated, bool Suppressed);
 
-public sealed record InstrumentFigures(SortedDictionary<string, Cell> Occasions, SortedDictionary<string, ChangeFigures> Change);
+/// <param name="Respondent">Who answered: `person`, `peer-worker` or `staff`; each group's figures stand on their own.</param>
+public sealed record InstrumentFigures(string Respondent, SortedDictionary<string, Cell> Occasions, SortedDictionary<string, ChangeFigures> Change);
 
 public sealed record LengthOfStayFigures(
     long Stays, long People, double? MeanDays, double? SdDays, double? MedianDays, double? Q1Days, double? Q3Days, bool Suppressed);

@@ -20,6 +20,9 @@ public sealed class InstrumentTests
     [InlineData("state-hope-scale", 6, 1, 8)]
     [InlineData("qpr-15", 15, 0, 4)]
     [InlineData("empowerment-scale-28", 28, 1, 4)]
+    [InlineData("qpr-15-peer-worker", 15, 0, 4)]
+    [InlineData("social-inclusion-scale", 22, 1, 4)]
+    [InlineData("raq-7", 7, 1, 5)]
     public void Published_measures_ship_their_structure_with_placeholder_wording(string id, int items, int min, int max)
     {
         var definition = BuiltInInstruments.All.Single(i => i.Id == id);
@@ -107,5 +110,52 @@ public sealed class InstrumentTests
             hope with { Scoring = hope.Scoring with { ProrateMaxMissing = hope.Scoring.ProrateMaxMissing + 1 } },
         ];
         Assert.All(rescaled, changed => Assert.Equal(4, InstrumentVersions.Versioned(hope, changed).Version));
+    }
+
+    [Theory]
+    [InlineData("hope-core", Respondent.Person)]
+    [InlineData("empowerment-core", Respondent.Person)]
+    [InlineData("community-core", Respondent.Person)]
+    [InlineData("social-inclusion-scale", Respondent.Person)]
+    [InlineData("peer-worker-core", Respondent.PeerWorker)]
+    [InlineData("qpr-15-peer-worker", Respondent.PeerWorker)]
+    [InlineData("staff-recovery-core", Respondent.Staff)]
+    [InlineData("raq-7", Respondent.Staff)]
+    public void Each_instrument_names_the_group_that_answers_it(string id, Respondent respondent) =>
+        Assert.Equal(respondent, BuiltInInstruments.All.Single(i => i.Id == id).Respondent);
+
+    [Fact]
+    public void Community_life_is_asked_as_counts_of_days_in_the_last_four_weeks()
+    {
+        Assert.All(BuiltInInstruments.CommunityCore.Items, item =>
+        {
+            Assert.True(item.Count);
+            Assert.Equal((0, 28), (item.Min, item.Max));
+            Assert.StartsWith("In the last four weeks, on how many days", item.Text);
+        });
+        Assert.DoesNotContain(BuiltInInstruments.All.Except([BuiltInInstruments.CommunityCore]).SelectMany(i => i.Items), i => i.Count);
+    }
+
+    [Fact]
+    public void A_count_below_zero_is_refused()
+    {
+        var definition = BuiltInInstruments.CommunityCore with { Items = [new("c1", "Days out", -1, 28, Count: true)], Scoring = new(ScoringMethod.Sum, 0) };
+        Assert.Contains("items[0].min", InstrumentRules.Validate(definition).ToProblemErrors().Keys);
+    }
+
+    [Fact]
+    public void A_new_respondent_group_makes_a_new_version_so_groups_never_pool()
+    {
+        var asked = BuiltInInstruments.StaffRecoveryCore with { Respondent = Respondent.PeerWorker };
+        Assert.Equal(2, InstrumentVersions.Versioned(BuiltInInstruments.StaffRecoveryCore, asked).Version);
+    }
+
+    [Fact]
+    public void The_respondent_is_written_as_the_contract_names_it()
+    {
+        var json = System.Text.Json.JsonSerializer.Serialize(BuiltInInstruments.PeerWorkerCore, DomainJson.Options);
+        Assert.Contains("\"respondent\":\"peer-worker\"", json);
+        Assert.Equal(Respondent.Staff, System.Text.Json.JsonSerializer.Deserialize<InstrumentDefinition>(
+            System.Text.Json.JsonSerializer.Serialize(BuiltInInstruments.StaffRecoveryCore, DomainJson.Options), DomainJson.Options)!.Respondent);
     }
 }

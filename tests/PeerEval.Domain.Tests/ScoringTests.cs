@@ -120,4 +120,22 @@ public sealed class ScoringTests
         var answers = BuiltInInstruments.EmpowermentCore.Items.ToDictionary(i => i.Id, i => (int?)(i.Reversed ? 1 : 4));
         Assert.Equal(4.0, Scoring.Score(BuiltInInstruments.EmpowermentCore, answers)!.Total);
     }
+
+    [Fact]
+    public void Community_counts_are_summed_as_counts_and_one_skipped_count_is_prorated()
+    {
+        var score = Scoring.Score(BuiltInInstruments.CommunityCore, new Dictionary<string, int?> { ["c1"] = 3, ["c2"] = 0, ["c3"] = 10, ["c4"] = 4, ["c5"] = null });
+        Assert.Equal((3 + 0 + 10 + 4) * 5 / 4.0, score!.Total, 9);
+        Assert.Equal(10, score.Subscales["connection"], 9);
+        Assert.Null(Scoring.Score(BuiltInInstruments.CommunityCore, new Dictionary<string, int?> { ["c1"] = 3, ["c2"] = 0, ["c3"] = 10, ["c4"] = null, ["c5"] = null }));
+    }
+
+    [Fact]
+    public void Peer_worker_and_staff_forms_key_their_reversed_items()
+    {
+        var peer = BuiltInInstruments.PeerWorkerCore.Items.ToDictionary(i => i.Id, i => (int?)5);
+        Assert.Equal(6 * 5 + 2 * 1, Scoring.Score(BuiltInInstruments.PeerWorkerCore, peer)!.Total, 9); // p4 and p7 count 1 when answered 5
+        var staff = BuiltInInstruments.StaffRecoveryCore.Items.ToDictionary(i => i.Id, i => (int?)1);
+        Assert.Equal(5 * 1 + 5, Scoring.Score(BuiltInInstruments.StaffRecoveryCore, staff)!.Total, 9); // s3 counts 5 when answered 1
+    }
 }

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using PeerEval.Domain.Instruments;
 using PeerEval.Functions.Tests.Infrastructure;
 using PeerEval.Testing;
 using static PeerEval.Testing.Bodies;
@@ -173,5 +174,40 @@ public sealed class ReportTests
         var report = await app.Client(TestApp.ReportKey).GetFromJsonAsync<JsonElement>("/api/reports/demo?from=9990-01&to=9999-12");
         Assert.Equal(120, report.GetProperty("periods").GetArrayLength());
         Assert.Equal("9999-12", report.GetProperty("periods")[119].GetProperty("period").GetString());
+    }
+
+    [Fact]
+    public async Task People_supported_peer_workers_and_staff_are_reported_apart_each_under_its_respondent()
+    {
+        await using var app = await TestApp.StartAsync(new Dictionary<string, string?> { ["PeerEval:Reporting:MinCellSize"] = "0" });
+        Dictionary<string, object?> Body(string who, params (string Instrument, IReadOnlyList<InstrumentItem> Items, int Value)[] responses) => new()
+        {
+            ["submissionId"] = Guid.NewGuid().ToString(), ["participantRef"] = who, ["occasion"] = "baseline", ["completedOn"] = "2026-03-02",
+            ["responses"] = responses.Select(r => new { instrument = r.Instrument, answers = r.Items.ToDictionary(i => i.Id, _ => (int?)r.Value) }).ToArray(),
+        };
+        var sent = new[]
+        {
+            Body("person-1", ("hope-core", BuiltInInstruments.HopeCore.Items, 4), ("community-core", BuiltInInstruments.CommunityCore.Items, 7)),
+            Body("pw-07", ("peer-worker-core", BuiltInInstruments.PeerWorkerCore.Items, 4)),
+            Body("staff-3", ("staff-recovery-core", BuiltInInstruments.StaffRecoveryCore.Items, 2)),
+        };
+        foreach (var body in sent)
+            Assert.Equal(HttpStatusCode.Accepted, (await app.SubmitAsync(body)).StatusCode);
+
+        var mixed = await app.SubmitAsync(Body("pw-07", ("peer-worker-core", BuiltInInstruments.PeerWorkerCore.Items, 4), ("hope-core", BuiltInInstruments.HopeCore.Items, 4)));
+        Assert.Equal(HttpStatusCode.BadRequest, mixed.StatusCode);
+        Assert.Contains("for peer-worker", (await mixed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").GetProperty("responses")[0].GetString());
+
+        await app.WaitForStatusAsync(sent.Select(b => (string)b["submissionId"]!));
+        var instruments = (await app.ReportAsync("2026-03", "2026-03")).GetProperty("periods")[0].GetProperty("instruments");
+        foreach (var (key, respondent, mean) in new[]
+        {
+            ("hope-core@1", "person", 6 * 4 + 2 * 2.0), ("community-core@1", "person", 5 * 7.0),
+            ("peer-worker-core@1", "peer-worker", 6 * 4 + 2 * 2.0), ("staff-recovery-core@1", "staff", 5 * 2 + 4.0),
+        })
+        {
+            Assert.Equal(respondent, instruments.GetProperty(key).GetProperty("respondent").GetString());
+            Assert.Equal(mean, instruments.GetProperty(key).GetProperty("occasions").GetProperty("baseline").GetProperty("mean").GetDouble());
+        }
     }
 }

@@ -20,6 +20,8 @@ public sealed record FigureGroup(FigureKind Kind, string Instrument = "", string
     /// <summary>How an instrument version is named in reports: id@version.</summary>
     public static string InstrumentKey(string instrumentId, int version) => $"{instrumentId}@{version}";
 
+    public static string InstrumentIdOf(string instrumentKey) => instrumentKey[..instrumentKey.LastIndexOf('@')];
+
     public string Key => Kind switch
     {
         FigureKind.Cell => $"cell|{Instrument}|{Occasion}",

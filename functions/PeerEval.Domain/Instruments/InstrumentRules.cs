@@ -49,6 +49,8 @@ public static partial class InstrumentRules
             // In long: two ints far apart overflow an int difference and would pass.
             if ((long)item.Max - item.Min > 100)
                 errors.Add($"{path}.max", "An item's range may span at most 100 points.");
+            if (item.Count && item.Min < 0)
+                errors.Add($"{path}.min", "A count starts at 0 or more.");
             if (item.Subscale is not null && !subscales.Contains(item.Subscale))
                 errors.Add($"{path}.subscale", $"Subscale '{item.Subscale}' is not listed in scoring.subscales.");
         }

@@ -14,6 +14,7 @@ public static class InstrumentVersions
 
     public static bool SameScale(InstrumentDefinition a, InstrumentDefinition b) =>
         a.Items.Select(Scale).SequenceEqual(b.Items.Select(Scale))
+        && a.Respondent == b.Respondent // one group's scores never pool with another's
         && a.Scoring.Method == b.Scoring.Method
         && a.Scoring.ProrateMaxMissing == b.Scoring.ProrateMaxMissing
         && (a.Scoring.Subscales ?? []).SequenceEqual(b.Scoring.Subscales ?? []);

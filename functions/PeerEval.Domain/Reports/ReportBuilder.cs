@@ -1,5 +1,6 @@
 using PeerEval.Contracts;
 using PeerEval.Domain.Aggregation;
+using PeerEval.Domain.Instruments;
 using PeerEval.Domain.Statistics;
 
 namespace PeerEval.Domain.Reports;
@@ -16,19 +17,21 @@ public static class ReportBuilder
 
     /// <param name="months">The state of each month, or null where nothing was recorded.</param>
     /// <param name="secondarySuppression">Off only to show, in tests, what the residue rule prevents.</param>
+    /// <param name="respondentOf">Who answers an instrument, by its id; people supported, where unknown.</param>
     public static Report Build(
         string serviceId, ReportingCalendar calendar, ReportPeriod from, ReportPeriod to, Func<int, ReportState?> months,
-        int minCellSize, DateTimeOffset generatedAt, bool secondarySuppression = true)
+        int minCellSize, DateTimeOffset generatedAt, bool secondarySuppression = true, Func<string, Respondent>? respondentOf = null)
     {
+        var respondent = respondentOf ?? (_ => Respondent.Person);
         var periods = calendar.Range(from, to).ToList();
         var published = periods.Select(p => calendar.YearOf(p.FirstMonth)).Distinct()
             .SelectMany(year => Disclosure.Publishable(calendar, year, months, minCellSize, secondarySuppression))
             .ToHashSet();
         return new Report(serviceId, ReportingCalendar.NameOf(from.Granularity), from.Name, to.Name, generatedAt, minCellSize,
-            periods.Select(p => FiguresOf(p, months, group => minCellSize > 0 && !published.Contains((group, p.Name)))).ToList());
+            periods.Select(p => FiguresOf(p, months, group => minCellSize > 0 && !published.Contains((group, p.Name)), respondent)).ToList());
     }
 
-    private static PeriodFigures FiguresOf(ReportPeriod period, Func<int, ReportState?> months, Func<string, bool> suppressed)
+    private static PeriodFigures FiguresOf(ReportPeriod period, Func<int, ReportState?> months, Func<string, bool> suppressed, Func<string, Respondent> respondent)
     {
         var monthSet = period.Months.ToHashSet();
         var states = period.Months.Select(months).OfType<ReportState>().ToList();
@@ -66,7 +69,8 @@ public static class ReportBuilder
         InstrumentFigures InstrumentFor(string instrument) =>
             instruments.TryGetValue(instrument, out var figures)
                 ? figures
-                : instruments[instrument] = new InstrumentFigures(new(StringComparer.Ordinal), new(StringComparer.Ordinal));
+                : instruments[instrument] = new InstrumentFigures(respondent(FigureGroup.InstrumentIdOf(instrument)).ToName(),
+                    new(StringComparer.Ordinal), new(StringComparer.Ordinal));
     }
 
     private static Cell CellOf(Histogram values, long people, bool suppressed) =>

@@ -95,10 +95,19 @@ public static partial class SubmissionParser
             for (var i = 0; i < instruments.Count; i++)
                 if (findInstrument(instruments[i]) is null)
                     errors.Add($"instruments[{i}]", $"Unknown instrument '{Printable(instruments[i])}'.");
+            if (MixedRespondent(instruments.Select(findInstrument).OfType<InstrumentDefinition>().ToList()) is { } mixed)
+                errors.Add("instruments", mixed);
         }
         var context = ReadContext(fields, errors);
         return errors.IsEmpty ? new InvitationRequest(participantRef!, occasion, instruments, context) : null;
     }
+
+    /// <summary>One submission is one person's answers, so its questionnaires are all for one respondent group.</summary>
+    public static string? MixedRespondent(IReadOnlyList<InstrumentDefinition> instruments) =>
+        instruments.Select(i => i.Respondent).Distinct().Count() > 1
+            ? "Questionnaires for different respondents (" + string.Join(", ", instruments.Select(i => $"'{i.Id}' for {i.Respondent.ToName()}")) +
+              ") cannot be answered together: send each group's answers on their own."
+            : null;
 
     private static List<InstrumentResponse> ReadResponses(Dictionary<string, JsonElement> fields, Func<string, InstrumentDefinition?> findInstrument, ErrorBag errors)
     {
@@ -164,6 +173,8 @@ public static partial class SubmissionParser
             else
                 responses.Add(new InstrumentResponse(instrument, answers));
         }
+        if (MixedRespondent(responses.Select(r => r.Instrument).ToList()) is { } mixed)
+            errors.Add("responses", mixed);
         return responses;
     }
 

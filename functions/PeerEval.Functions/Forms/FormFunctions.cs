@@ -64,6 +64,8 @@ public sealed class FormFunctions(
                 errors.Add("instruments", $"Unknown instrument '{unknown}'.");
             if (ids.Count is 0 or > SubmissionParser.MaxFormInstruments)
                 errors.Add("instruments", "Name between one and five instruments.");
+            if (SubmissionParser.MixedRespondent(ids.Where(all.ContainsKey).Select(id => all[id]).ToList()) is { } mixed)
+                errors.Add("instruments", mixed);
             if (!errors.IsEmpty)
                 return ApiConventions.ValidationProblem(errors);
         }
@@ -72,6 +74,10 @@ public sealed class FormFunctions(
             Guid.NewGuid().ToString(), tokens.Issue(serviceId, invitationId), FormPage.NewNonce(), notices.For(service, anonymous: invitationId is null));
         return FormPage.Respond(request.HttpContext, service, model.Nonce, FormPage.Render(model));
     }
+
+    /// <summary>Empty is skipped; anything typed that is not a whole number goes on to the intake, which names the question.</summary>
+    private static object? AnswerOf(string posted) =>
+        posted.Length == 0 ? null : int.TryParse(posted, out var value) ? value : posted;
 
     /// <summary>The page's title comes from the service's own record, never from the address, so no link can put words in its mouth.</summary>
     private static string TitleOf(ServiceDefinition service) => $"{service.Name}: how are things for you?";
@@ -114,7 +120,7 @@ public sealed class FormFunctions(
             ["responses"] = instrumentIds.Select(id => new
             {
                 instrument = id,
-                answers = all[id].Items.ToDictionary(i => i.Id, i => int.TryParse(form[$"{id}.{i.Id}"], out var v) ? (int?)v : null),
+                answers = all[id].Items.ToDictionary(i => i.Id, i => AnswerOf(form[$"{id}.{i.Id}"].ToString())),
             }).ToList(),
         };
         if (form["stay.admittedOn"].ToString() is { Length: > 0 } admitted)

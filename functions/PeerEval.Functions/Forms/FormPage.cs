@@ -48,7 +48,7 @@ public static partial class FormPage
         PrivacyBlock(page, model.Notices);
         page.Append($"""
             <form id="peereval-form" method="post" action="/api/forms/{E(model.ServiceId)}" novalidate>
-            <p class="lead">There are no right or wrong answers. Choose the answer closest to how things are for you now. You can stop at any time: nothing is sent until you press “Send my answers”.</p>
+            <p class="lead">{E(Intro(model.Instruments))} There are no right or wrong answers. Choose the answer closest to how things are for you now. You can stop at any time: nothing is sent until you press “Send my answers”.</p>
             """);
         if (fieldErrors.Count > 0)
         {
@@ -74,6 +74,11 @@ public static partial class FormPage
             {
                 var id = $"{instrument.Id}-{item.Id}";
                 var name = $"{instrument.Id}.{item.Id}";
+                if (item.Count)
+                {
+                    NumberField(page, id, name, item, values, fieldErrors);
+                    continue;
+                }
                 var hasError = fieldErrors.ContainsKey(id);
                 page.Append($"""<fieldset id="{E(id)}"{(hasError ? " class=\"has-error\"" : "")}><legend>{E(item.Text)}</legend>""");
                 ErrorText(page, id, fieldErrors);
@@ -186,6 +191,14 @@ public static partial class FormPage
         return $"Please answer at least {scored - instrument.Scoring.ProrateMaxMissing} of the {scored} questions in the {Topic(instrument)} part.";
     }
 
+    /// <summary>Whose answers these are: the form knows its respondent group from its questionnaires.</summary>
+    private static string Intro(IReadOnlyList<InstrumentDefinition> instruments) => instruments.FirstOrDefault()?.Respondent switch
+    {
+        Respondent.PeerWorker => "These questions are about you as a peer worker: your own recovery, and how the role treats you.",
+        Respondent.Staff => "These questions are about your work, and how you see the recovery of the people your team supports.",
+        _ => "These questions are about how things are for you.",
+    };
+
     private static string PartOf(int part, int parts) => parts > 1 ? $"Part {part} of {parts}: " : "";
 
     private static string Layout(string title, string nonce, string body) => $"""
@@ -229,6 +242,17 @@ public static partial class FormPage
         <p>{E(notices.WhoSees)}</p><p>{E(notices.UsedFor)}</p><p>{E(notices.Removal)}</p>
         </details>
         """);
+
+    /// <summary>A count (days or times) is typed as a number: a scale of 29 choices would be no scale at all.</summary>
+    private static void NumberField(StringBuilder page, string id, string name, InstrumentItem item,
+        IReadOnlyDictionary<string, string> values, Dictionary<string, FieldError> errors)
+    {
+        var hasError = errors.ContainsKey(id);
+        page.Append($"""<div class="field{(hasError ? " has-error" : "")}" id="{E(id)}"><label for="{E(id)}-value">{E(item.Text)}</label><span class="hint" id="{E(id)}-hint">A number from {item.Min} to {item.Max}.</span>""");
+        ErrorText(page, id, errors);
+        var describedBy = hasError ? $"{id}-hint {id}-error" : $"{id}-hint";
+        page.Append($"""<input type="number" inputmode="numeric" min="{item.Min}" max="{item.Max}" step="1" class="count" id="{E(id)}-value" name="{E(name)}" value="{E(values.GetValueOrDefault(name) ?? "")}" aria-describedby="{E(describedBy)}"{(hasError ? " aria-invalid=\"true\"" : "")}></div>""");
+    }
 
     private static void TextField(StringBuilder page, string id, string name, string label, string hint, string type,
         IReadOnlyDictionary<string, string> values, Dictionary<string, FieldError> errors)

@@ -41,7 +41,7 @@ public sealed record LoadedReport(Report? Report, IResult? Refusal);
 /// Reads a report request's granularity and range, and builds the report from storage: the one path
 /// by which the report API and the dashboard get their figures, so they always show the same.
 /// </summary>
-public sealed class ReportSource(ReportRows reports, ServiceDirectory services, IOptions<ReportingOptions> options, TimeProvider clock)
+public sealed class ReportSource(ReportRows reports, ServiceDirectory services, Instruments.InstrumentCatalog catalog, IOptions<ReportingOptions> options, TimeProvider clock)
 {
     /// <summary>Ten years of months in one report at the most.</summary>
     public const int MaxMonths = 120;
@@ -77,7 +77,9 @@ public sealed class ReportSource(ReportRows reports, ServiceDirectory services, 
         var months = ReportBuilder.MonthsToRead(calendar, from, to).ToList();
         var states = await Task.WhenAll(months.Select(m => reports.ReadStateAsync(serviceId, ReportingCalendar.MonthName(m), ct)));
         var byMonth = months.Zip(states).Where(x => x.Second is not null).ToDictionary(x => x.First, x => x.Second!);
-        return new(ReportBuilder.Build(serviceId, calendar, from, to, byMonth.GetValueOrDefault, options.Value.MinCellSize, now), null);
+        var instruments = await catalog.GetAllAsync(ct);
+        return new(ReportBuilder.Build(serviceId, calendar, from, to, byMonth.GetValueOrDefault, options.Value.MinCellSize, now,
+            respondentOf: id => instruments.TryGetValue(id, out var instrument) ? instrument.Respondent : Domain.Instruments.Respondent.Person), null);
     }
 
     /// <summary>The period some number of periods before another, or the calendar's first where that runs out.</summary>

@@ -231,4 +231,26 @@ public sealed class FormHttpTests : IAsyncLifetime
         Assert.DoesNotContain("Samaritans", html);
         Assert.Contains("To plan next year&#x27;s peer support.", html);
     }
+
+    [Fact]
+    public async Task Counts_are_typed_as_numbers_and_anything_but_a_whole_number_is_named_beside_its_question()
+    {
+        var (html, fields) = await FormAsync("instruments=community-core");
+        Assert.Contains("<input type=\"number\" inputmode=\"numeric\" min=\"0\" max=\"28\" step=\"1\" class=\"count\" id=\"community-core-c1-value\" name=\"community-core.c1\"", html);
+        Assert.Contains(">Community life</h2>", html);
+
+        fields["community-core.c1"] = "2.5";
+        foreach (var item in new[] { "c2", "c3", "c4", "c5" })
+            fields[$"community-core.{item}"] = "3";
+        var refused = await _app.Client().PostAsync("/api/forms/demo", new FormUrlEncodedContent(fields));
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("<span class=\"error-message\" id=\"community-core-c1-error\">Must be a whole number", await refused.Content.ReadAsStringAsync());
+
+        fields["community-core.c1"] = "12";
+        Assert.Equal(HttpStatusCode.OK, (await _app.Client().PostAsync("/api/forms/demo", new FormUrlEncodedContent(fields))).StatusCode);
+        await _app.WaitForStatusAsync([fields["submissionId"]]);
+        var month = DateTime.UtcNow.ToString("yyyy-MM");
+        var cell = (await _app.ReportAsync(month, month)).GetProperty("periods")[0].GetProperty("instruments").GetProperty("community-core@1");
+        Assert.Equal(12 + 4 * 3, cell.GetProperty("occasions").GetProperty("baseline").GetProperty("mean").GetDouble());
+    }
 }

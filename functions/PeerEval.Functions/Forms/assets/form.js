@@ -49,7 +49,7 @@
         var answers = {};
         instrument.items.forEach(function (item) {
           var value = data.get(instrument.id + '.' + item);
-          answers[item] = value === null ? null : Number(value);
+          answers[item] = value === null || value === '' ? null : Number(value); // an empty number box is a skipped count
         });
         return { instrument: instrument.id, answers: answers };
       })
