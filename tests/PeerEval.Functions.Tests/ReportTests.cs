@@ -49,6 +49,7 @@ public sealed class ReportTests
                 {
                     ("", "lengthOfStay") => figures.GetProperty("lengthOfStay"),
                     ("", "") => figures,
+                    (var instrument, "") => figures.GetProperty("instruments").GetProperty(instrument),
                     (var instrument, var group) when group.StartsWith("change:", StringComparison.Ordinal) =>
                         figures.GetProperty("instruments").GetProperty(instrument).GetProperty("change").GetProperty(group["change:".Length..]),
                     (var instrument, var occasion) => figures.GetProperty("instruments").GetProperty(instrument).GetProperty("occasions").GetProperty(occasion),
@@ -59,6 +60,7 @@ public sealed class ReportTests
                     JsonValueKind.Null => "",
                     JsonValueKind.True => "true",
                     JsonValueKind.False => "false",
+                    JsonValueKind.String => value.GetString(),
                     _ => value.GetDouble().ToString("R", CultureInfo.InvariantCulture),
                 };
                 Assert.Equal(expected, row[6]);

@@ -8,7 +8,8 @@ namespace PeerEval.Functions.Reports;
 /// <summary>
 /// The report as long-format CSV: one row per period and figure, so it filters and pivots cleanly in a
 /// spreadsheet. `group` names the figure group: an occasion (baseline, followup, discharge), a change
-/// (change:followup, change:discharge) or lengthOfStay; it is empty for the period's counts. Suppressed
+/// (change:followup, change:discharge) or lengthOfStay; it is empty for the period's counts and for an
+/// instrument's `respondent` (person, peer-worker or staff). Suppressed
 /// figures are empty cells, and each group says whether it is suppressed in a row of its own.
 /// </summary>
 public static class ReportCsv
@@ -35,6 +36,7 @@ public static class ReportCsv
         Row("", "", "participants", figures.Participants);
         foreach (var (instrument, f) in figures.Instruments)
         {
+            Row(instrument, "", "respondent", f.Respondent);
             foreach (var (occasion, cell) in f.Occasions)
             {
                 Row(instrument, occasion, "n", cell.N);
