@@ -7,6 +7,7 @@ using System.Text.Json.Nodes;
 using Azure.Data.Tables;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Serialization;
+using PeerEval.Domain.Instruments;
 using PeerEval.Testing;
 using Task = System.Threading.Tasks.Task;
 
@@ -341,7 +342,7 @@ public sealed class FhirRoundTripTests : IAsyncLifetime
             Assert.Equal(viaJson.GetProperty("periods").GetRawText(), viaFhir.GetProperty("periods").GetRawText());
         }
         var march = (await _app.ReportAsync("2026-03", "2026-03")).GetProperty("periods")[0];
-        Assert.Equal(7, march.GetProperty("instruments").EnumerateObject().Count(i => i.Value.GetProperty("change").GetProperty("discharge").GetProperty("pairs").GetInt32() == 3));
+        Assert.Equal(BuiltInInstruments.All.Count, march.GetProperty("instruments").EnumerateObject().Count(i => i.Value.GetProperty("change").GetProperty("discharge").GetProperty("pairs").GetInt32() == 3));
         Assert.Equal(3, march.GetProperty("lengthOfStay").GetProperty("stays").GetInt32());
     }
 
