@@ -48,7 +48,7 @@ public sealed class DashboardFunctions(ReportSource source, ServiceDirectory ser
         if (loaded.Report is not { } report)
             return loaded.Refusal!;
         var name = (await services.FindAsync(serviceId, ct))?.Name ?? serviceId;
-        var nonce = FormPage.NewNonce();
+        var nonce = HtmlPages.NewNonce();
         return DashboardPage.Respond(request.HttpContext, nonce, DashboardPage.Render(name, report, await PlotsAsync(report, ct), nonce));
     }
 
@@ -148,7 +148,7 @@ internal sealed class DashboardPages : HttpMiddleware
             || result is not IValueHttpResult { Value: ProblemDetails problem })
             return;
         var serviceId = context.BindingValue("serviceId") is { } id && Routes.ServiceId().IsMatch(id) ? id : "";
-        var nonce = FormPage.NewNonce();
+        var nonce = HtmlPages.NewNonce();
         // A first visit is no error; a failed sign-in, a key for other services or a session that has ended says so.
         var message = HttpMethods.IsPost(http.Request.Method) || http.User.ApiKey() is not null ? problem.Title
             : http.Request.Cookies.ContainsKey(DashboardSessions.CookieName) ? "Your session has ended. Sign in again."

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Encodings.Web;
 using PeerEval.Contracts;
+using PeerEval.Functions.Hosting;
 
 namespace PeerEval.Functions.Dashboard;
 
@@ -96,22 +97,7 @@ public static class DashboardPage
             """);
     }
 
-    private static string Layout(string title, string nonce, string body) => $"""
-        <!doctype html>
-        <html lang="en">
-        <head>
-        <meta charset="utf-8">
-        <meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>{E(title)}</title>
-        <style nonce="{nonce}">{Css}</style>
-        </head>
-        <body>
-        <main>
-        {body}
-        </main>
-        </body>
-        </html>
-        """;
+    private static string Layout(string title, string nonce, string body) => HtmlPages.Layout(title, nonce, Css, body);
 
     private static string ReadCss()
     {

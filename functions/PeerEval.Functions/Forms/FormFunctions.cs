@@ -71,7 +71,7 @@ public sealed class FormFunctions(
         }
 
         var model = new FormModel(serviceId, TitleOf(service), occasion, ids.Where(all.ContainsKey).Select(id => all[id]).ToList(),
-            Guid.NewGuid().ToString(), tokens.Issue(serviceId, invitationId), FormPage.NewNonce(), notices.For(service, anonymous: invitationId is null));
+            Guid.NewGuid().ToString(), tokens.Issue(serviceId, invitationId), HtmlPages.NewNonce(), notices.For(service, anonymous: invitationId is null));
         return FormPage.Respond(request.HttpContext, service, model.Nonce, FormPage.Render(model));
     }
 
@@ -128,7 +128,7 @@ public sealed class FormFunctions(
 
         using var document = JsonSerializer.SerializeToDocument(body);
         var (submission, errors, outcome) = await intake.AcceptAsync(serviceId, document.RootElement, ct, new FormOrigin(key.Invitation));
-        var nonce = FormPage.NewNonce();
+        var nonce = HtmlPages.NewNonce();
         var pageNotices = notices.For(service, anonymous: key.Invitation is null);
         if (submission is null)
         {

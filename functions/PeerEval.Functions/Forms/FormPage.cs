@@ -1,10 +1,10 @@
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using PeerEval.Domain.Instruments;
 using PeerEval.Domain.Submissions;
+using PeerEval.Functions.Hosting;
 using PeerEval.Functions.Services;
 
 namespace PeerEval.Functions.Forms;
@@ -134,7 +134,7 @@ public static partial class FormPage
     /// <summary>A refusal, in words for the person who met it: what happened, what they can do, where to get help.</summary>
     public static string Problem(FormNotices notices, int status, string? title, string? backLink, out string nonce)
     {
-        nonce = NewNonce();
+        nonce = HtmlPages.NewNonce();
         var (heading, happened, todo) = status switch
         {
             400 or 404 => ("We can't open this form", "The link to this form is not complete, or it is out of date.", "Check the link, or ask the service to send it to you again."),
@@ -167,7 +167,6 @@ public static partial class FormPage
         return TypedResults.Content(html, "text/html; charset=utf-8", statusCode: context.Response.StatusCode);
     }
 
-    public static string NewNonce() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
 
     /// <summary>A heading by topic: an instrument's title without the note of where it comes from ("Hope (PeerEval core)" is "Hope").</summary>
     public static string Topic(InstrumentDefinition instrument) => TitleNote().Replace(instrument.Title, "");
@@ -201,22 +200,7 @@ public static partial class FormPage
 
     private static string PartOf(int part, int parts) => parts > 1 ? $"Part {part} of {parts}: " : "";
 
-    private static string Layout(string title, string nonce, string body) => $"""
-        <!doctype html>
-        <html lang="en">
-        <head>
-        <meta charset="utf-8">
-        <meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>{E(title)}</title>
-        <style nonce="{nonce}">{Assets.FormCss}</style>
-        </head>
-        <body>
-        <main>
-        {body}
-        </main>
-        </body>
-        </html>
-        """;
+    private static string Layout(string title, string nonce, string body) => HtmlPages.Layout(title, nonce, Assets.FormCss, body);
 
     private static void CrisisBlock(StringBuilder page, FormNotices notices)
     {
