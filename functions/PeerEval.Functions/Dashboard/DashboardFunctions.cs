@@ -6,6 +6,7 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Azure.Functions.Worker.Middleware;
 using PeerEval.Contracts;
+using PeerEval.Domain.Aggregation;
 using PeerEval.Functions.Auth;
 using PeerEval.Functions.Forms;
 using PeerEval.Functions.Hosting;
@@ -120,10 +121,7 @@ public sealed class DashboardFunctions(ReportSource source, ServiceDirectory ser
     {
         var instruments = await catalog.GetAllAsync(ct);
         return DashboardPlots.All(report, key =>
-        {
-            var at = key.IndexOf('@');
-            return at > 0 && instruments.TryGetValue(key[..at], out var definition) ? $"{FormPage.Topic(definition)} (version {key[(at + 1)..]})" : key;
-        });
+            instruments.TryGetValue(FigureGroup.InstrumentIdOf(key), out var definition) ? $"{FormPage.Topic(definition)} (version {key[(key.LastIndexOf('@') + 1)..]})" : key);
     }
 
     private static void Attachment(HttpRequest request, string fileName) =>

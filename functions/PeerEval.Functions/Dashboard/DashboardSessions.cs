@@ -1,4 +1,3 @@
-using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
@@ -18,15 +17,13 @@ public sealed class DashboardSessions(IOptions<FormSigningOptions> options, ApiK
     public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(30);
 
     // A key of its own, derived from the signing secret, so no form token can ever pass for a session.
-    private readonly byte[] _signingKey = HMACSHA256.HashData(Encoding.UTF8.GetBytes(options.Value.FormSigningKey), "peereval dashboard session"u8);
+    private readonly SignedValues _signed = new(HMACSHA256.HashData(Encoding.UTF8.GetBytes(options.Value.FormSigningKey), "peereval dashboard session"u8));
 
     /// <summary>Signs the evaluator in: the cookie is sent back only to this service's dashboard routes.</summary>
     public void SignIn(HttpResponse response, ApiKey key, string serviceId)
     {
         var expires = clock.GetUtcNow().Add(Lifetime);
-        var payload = $"{key.KeyId}|{serviceId}|{expires.ToUnixTimeSeconds()}";
-        var value = Base64Url.EncodeToString(Encoding.UTF8.GetBytes(payload)) + "." + Base64Url.EncodeToString(Sign(payload));
-        response.Cookies.Append(CookieName, value, new CookieOptions
+        response.Cookies.Append(CookieName, _signed.Seal($"{key.KeyId}|{serviceId}|{expires.ToUnixTimeSeconds()}"), new CookieOptions
         {
             HttpOnly = true,
             // The Functions front end may reach the worker over http while the browser used https.
@@ -42,11 +39,7 @@ public sealed class DashboardSessions(IOptions<FormSigningOptions> options, ApiK
     /// <summary>The report key behind a valid, unexpired session, narrowed to the one service it was opened for; null otherwise.</summary>
     public async Task<ApiKey?> ValidateAsync(string cookie, CancellationToken cancellationToken)
     {
-        var parts = cookie.Split('.');
-        if (parts.Length != 2 || Decode(parts[0]) is not { } payloadBytes || Decode(parts[1]) is not { } signature)
-            return null;
-        var payload = Encoding.UTF8.GetString(payloadBytes);
-        if (!CryptographicOperations.FixedTimeEquals(signature, Sign(payload)))
+        if (_signed.Open(cookie) is not { } payload)
             return null;
         var fields = payload.Split('|');
         if (fields.Length != 3 || !long.TryParse(fields[2], out var expires) || clock.GetUtcNow().ToUnixTimeSeconds() > expires)
@@ -55,9 +48,4 @@ public sealed class DashboardSessions(IOptions<FormSigningOptions> options, ApiK
             ? key with { Services = [fields[1]] }
             : null;
     }
-
-    private byte[] Sign(string payload) => HMACSHA256.HashData(_signingKey, Encoding.UTF8.GetBytes(payload));
-
-    private static byte[]? Decode(string text) =>
-        text.Length is > 0 and <= 400 && Base64Url.IsValid(text) ? Base64Url.DecodeFromChars(text) : null;
 }

@@ -1,5 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
 using PeerEval.Functions.Auth;
@@ -26,25 +25,21 @@ public sealed class FormTokens(IOptions<FormSigningOptions> options, TimeProvide
     public const string Prefix = "pf_";
     public static readonly TimeSpan Lifetime = TimeSpan.FromHours(4);
 
-    private readonly byte[] _signingKey = Encoding.UTF8.GetBytes(options.Value.FormSigningKey);
+    private readonly SignedValues _signed = new(Encoding.UTF8.GetBytes(options.Value.FormSigningKey));
 
     /// <summary>A token for one service's form page, opened with an invitation or (null) as a public form.</summary>
-    public string Issue(string serviceId, string? invitationId)
-    {
-        var payload = $"{serviceId}|{clock.GetUtcNow().Add(Lifetime).ToUnixTimeSeconds()}|{invitationId}";
-        return Prefix + Base64Url(Encoding.UTF8.GetBytes(payload)) + "." + Base64Url(Sign(payload));
-    }
+    public string Issue(string serviceId, string? invitationId) =>
+        Prefix + _signed.Seal($"{serviceId}|{clock.GetUtcNow().Add(Lifetime).ToUnixTimeSeconds()}|{invitationId}");
 
     /// <summary>What an invitation link carries: its id and a signature binding it to its service.</summary>
     public string InvitationLink(string serviceId, string invitationId) =>
-        invitationId + "." + Base64Url(Sign($"invitation|{serviceId}|{invitationId}"));
+        invitationId + "." + _signed.Signature($"invitation|{serviceId}|{invitationId}");
 
     /// <summary>The invitation id a link names, if the link was made for this service; null otherwise.</summary>
     public string? ReadInvitationLink(string serviceId, string? link)
     {
         var parts = (link ?? "").Split('.');
-        return parts.Length == 2 && parts[0].Length is > 0 and <= 64 && FromBase64Url(parts[1]) is { } signature
-            && CryptographicOperations.FixedTimeEquals(signature, Sign($"invitation|{serviceId}|{parts[0]}"))
+        return parts.Length == 2 && parts[0].Length is > 0 and <= 64 && _signed.Verifies($"invitation|{serviceId}|{parts[0]}", parts[1])
             ? parts[0]
             : null;
     }
@@ -52,35 +47,11 @@ public sealed class FormTokens(IOptions<FormSigningOptions> options, TimeProvide
     /// <summary>The key a valid, unexpired token stands for; null for anything else.</summary>
     public ApiKey? Validate(string token)
     {
-        if (!token.StartsWith(Prefix, StringComparison.Ordinal))
-            return null;
-        var parts = token[Prefix.Length..].Split('.');
-        if (parts.Length != 2 || FromBase64Url(parts[0]) is not { } payloadBytes || FromBase64Url(parts[1]) is not { } signature)
-            return null;
-        var payload = Encoding.UTF8.GetString(payloadBytes);
-        if (!CryptographicOperations.FixedTimeEquals(signature, Sign(payload)))
+        if (!token.StartsWith(Prefix, StringComparison.Ordinal) || _signed.Open(token[Prefix.Length..]) is not { } payload)
             return null;
         var fields = payload.Split('|');
         if (fields.Length != 3 || !long.TryParse(fields[1], out var expires) || clock.GetUtcNow().ToUnixTimeSeconds() > expires)
             return null;
         return new ApiKey("form", KeyRole.Submit, [fields[0]], Revoked: false) { IsFormToken = true, Invitation = fields[2] is { Length: > 0 } id ? id : null };
-    }
-
-    private byte[] Sign(string payload) => HMACSHA256.HashData(_signingKey, Encoding.UTF8.GetBytes(payload));
-
-    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-
-    private static byte[]? FromBase64Url(string text)
-    {
-        var padded = text.Replace('-', '+').Replace('_', '/');
-        padded += new string('=', (4 - padded.Length % 4) % 4);
-        try
-        {
-            return Convert.FromBase64String(padded);
-        }
-        catch (FormatException)
-        {
-            return null;
-        }
     }
 }
