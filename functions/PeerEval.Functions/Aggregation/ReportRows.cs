@@ -131,13 +131,16 @@ public sealed class ReportRows(Storage.StorageClients storage)
     /// proportion to its months and groups, never to the participants stored. The totals are read
     /// first and every write changes them, so the groups read after are at least as new.
     /// </summary>
-    public async Task<ReportState?> ReadStateAsync(string serviceId, string month, CancellationToken ct)
+    /// <param name="by">A breakdown dimension whose rows are read too; without one, only the service's own figures are.</param>
+    public async Task<ReportState?> ReadStateAsync(string serviceId, string month, string? by, CancellationToken ct)
     {
         var partitionKey = PartitionKey(serviceId, month);
         if (await ReadAsync(partitionKey, StateRow, ct) is not { HasValue: true } totals)
             return null;
         var totalsText = EntityText.Read(totals.Value!, "State");
-        var groups = await Task.WhenAll(ReportState.GroupKeysOf(totalsText).Select(k => ReadAsync(partitionKey, GroupRowPrefix + k, ct)));
+        var wanted = ReportState.GroupKeysOf(totalsText)
+            .Where(k => FigureGroup.IsWhole(k) || (by is not null && k.StartsWith(Breakdown.PrefixOf(by), StringComparison.Ordinal)));
+        var groups = await Task.WhenAll(wanted.Select(k => ReadAsync(partitionKey, GroupRowPrefix + k, ct)));
         return ReportState.Assemble(totalsText, groups.Where(g => g is { HasValue: true })
             .Select(g => KeyValuePair.Create(g!.Value!.RowKey[GroupRowPrefix.Length..], EntityText.Read(g.Value, "State")!)));
     }

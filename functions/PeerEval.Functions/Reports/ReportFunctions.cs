@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
 using PeerEval.Domain;
+using PeerEval.Domain.Aggregation;
 using PeerEval.Domain.Reports;
 using PeerEval.Functions.Aggregation;
 using PeerEval.Functions.Auth;
@@ -68,6 +69,9 @@ public sealed class ReportSource(ReportRows reports, ServiceDirectory services, 
             errors.Add("from", "Must not be after 'to'.");
         if (errors.IsEmpty && to.LastMonth - from.FirstMonth + 1 > MaxMonths)
             errors.Add("to", $"A report spans at most {MaxMonths} months.");
+        string? by = request.Query["by"];
+        if (by is not null && !Breakdown.Dimensions.Contains(by))
+            errors.Add("by", "Must be team, setting or peerWorker.");
         if (!errors.IsEmpty)
             return new(null, ApiConventions.ValidationProblem(errors));
         if (await services.FindAsync(serviceId, ct) is null)
@@ -75,11 +79,11 @@ public sealed class ReportSource(ReportRows reports, ServiceDirectory services, 
 
         // One point read per month of each reporting year asked about: the cost follows the periods, never the submissions stored.
         var months = ReportBuilder.MonthsToRead(calendar, from, to).ToList();
-        var states = await Task.WhenAll(months.Select(m => reports.ReadStateAsync(serviceId, ReportingCalendar.MonthName(m), ct)));
+        var states = await Task.WhenAll(months.Select(m => reports.ReadStateAsync(serviceId, ReportingCalendar.MonthName(m), by, ct)));
         var byMonth = months.Zip(states).Where(x => x.Second is not null).ToDictionary(x => x.First, x => x.Second!);
         var instruments = await catalog.GetAllAsync(ct);
         return new(ReportBuilder.Build(serviceId, calendar, from, to, byMonth.GetValueOrDefault, options.Value.MinCellSize, now,
-            respondentOf: id => instruments.TryGetValue(id, out var instrument) ? instrument.Respondent : Domain.Instruments.Respondent.Person), null);
+            respondentOf: id => instruments.TryGetValue(id, out var instrument) ? instrument.Respondent : Domain.Instruments.Respondent.Person, by: by), null);
     }
 
     /// <summary>The period some number of periods before another, or the calendar's first where that runs out.</summary>
@@ -116,6 +120,7 @@ public sealed class ReportFunctions(ReportSource source)
     [QueryParameter("granularity", "month (default), quarter or year; quarters and years start at PeerEval__Reporting__YearStartMonth.")]
     [QueryParameter("from", "First period, in the granularity: YYYY-MM, YYYY-Qn or YYYY. Default: 11 months, 3 quarters or 2 years before 'to'.")]
     [QueryParameter("to", "Last period, in the granularity. Default: the current one. At most 120 months in all.")]
+    [QueryParameter("by", "team, setting or peerWorker: adds `groups`, the same figures per value of the submissions' context, under the same disclosure control.")]
     public async Task<IResult> GetAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/{serviceId}")] HttpRequest request, string serviceId)
     {
         var loaded = await source.LoadAsync(request, serviceId, request.HttpContext.RequestAborted);
