@@ -54,7 +54,7 @@ public sealed class PeerEvalClient(HttpClient http)
 
     private static string ReportPath(string serviceId, ReportQuery? query)
     {
-        var parameters = new[] { ("granularity", query?.Granularity), ("from", query?.From), ("to", query?.To) }
+        var parameters = new[] { ("granularity", query?.Granularity), ("from", query?.From), ("to", query?.To), ("by", query?.By) }
             .Where(p => p.Item2 is not null)
             .Select(p => $"{p.Item1}={Uri.EscapeDataString(p.Item2!)}");
         return $"api/reports/{Uri.EscapeDataString(serviceId)}?{string.Join('&', parameters)}";
@@ -88,7 +88,8 @@ public sealed class PeerEvalClient(HttpClient http)
 /// Which report to fetch: granularity "month", "quarter" or "year", and a range in that granularity
 /// (2026-03, 2026-Q1, 2026); anything left null takes the API's default.
 /// </summary>
-public sealed record ReportQuery(string? Granularity = null, string? From = null, string? To = null)
+/// <param name="By">A breakdown: "team", "setting" or "peerWorker" fills the report's Groups.</param>
+public sealed record ReportQuery(string? Granularity = null, string? From = null, string? To = null, string? By = null)
 {
     public static ReportQuery Months(string from, string to) => new("month", from, to);
 

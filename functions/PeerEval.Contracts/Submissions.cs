@@ -9,6 +9,13 @@ public sealed record InstrumentAnswers(string Instrument, IReadOnlyDictionary<st
 
 public sealed record StayDates(DateOnly AdmittedOn, DateOnly? DischargedOn = null);
 
+/// <summary>Where the support happened, in the service's own codes (never names): what reports break down by.</summary>
+/// <param name="Setting">inpatient, community, crisis, primary-care or other.</param>
+public sealed record SupportContextCodes(
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Team = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Setting = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? PeerWorker = null);
+
 /// <summary>A submission as the contract describes it. Keep the SubmissionId when retrying: it makes the retry count once.</summary>
 public sealed record SubmissionBody(
     string SubmissionId,
@@ -16,7 +23,8 @@ public sealed record SubmissionBody(
     string Occasion,
     DateOnly CompletedOn,
     IReadOnlyList<InstrumentAnswers> Responses,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] StayDates? Stay = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] StayDates? Stay = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SupportContextCodes? Context = null);
 
 /// <summary>What the API answers about a submission: its id and status, and why when it was rejected.</summary>
 public sealed record SubmissionReceipt(

@@ -35,7 +35,7 @@ public sealed class ClientAndDocsTests : IAsyncLifetime
         var submitter = ClientFor(TestApp.SubmitKey);
         var body = new SubmissionBody("client-1", "person-9", "baseline", new DateOnly(2026, 6, 3),
             [new InstrumentAnswers("empowerment-core", Enumerable.Range(1, 10).ToDictionary(i => $"e{i}", i => (int?)(i is 3 or 7 ? 1 : 4)))],
-            new StayDates(new DateOnly(2026, 5, 1), new DateOnly(2026, 6, 1)));
+            new StayDates(new DateOnly(2026, 5, 1), new DateOnly(2026, 6, 1)), new SupportContextCodes("ward-3", "inpatient"));
 
         var receipt = await submitter.SubmitAsync("demo", body);
         Assert.Equal(("client-1", "queued"), (receipt.SubmissionId, receipt.Status));
@@ -52,6 +52,9 @@ public sealed class ClientAndDocsTests : IAsyncLifetime
         var quarter = await reader.GetReportAsync("demo", ReportQuery.Quarters("2026-Q2", "2026-Q2"));
         Assert.Equal(("quarter", "2026-Q2", 1L), (quarter.Granularity, quarter.Periods.Single().Period, quarter.Periods.Single().Participants));
         Assert.StartsWith("serviceId,granularity,period", await reader.GetReportCsvAsync("demo", ReportQuery.Years("2026", "2026")));
+        var byTeam = await reader.GetReportAsync("demo", ReportQuery.Months("2026-06", "2026-06") with { By = "team" });
+        var ward = Assert.Single(byTeam.Groups!);
+        Assert.Equal(("team", "ward-3", 1L), (ward.By, ward.Value, ward.Periods.Single().Submissions));
     }
 
     [Fact]
@@ -92,7 +95,7 @@ public sealed class ClientAndDocsTests : IAsyncLifetime
         Assert.True(submit.GetProperty("responses").TryGetProperty("202", out _));
         Assert.True(submit.GetProperty("responses").TryGetProperty("401", out _));
         var report = document.GetProperty("paths").GetProperty("/api/reports/{serviceId}").GetProperty("get");
-        Assert.Equal(["serviceId", "granularity", "from", "to"], report.GetProperty("parameters").EnumerateArray().Select(p => p.GetProperty("name").GetString()));
+        Assert.Equal(["serviceId", "granularity", "from", "to", "by"], report.GetProperty("parameters").EnumerateArray().Select(p => p.GetProperty("name").GetString()));
         Assert.True(report.GetProperty("responses").TryGetProperty("404", out _));
         Assert.True(submit.GetProperty("requestBody").GetProperty("content").TryGetProperty("application/json", out _));
     }

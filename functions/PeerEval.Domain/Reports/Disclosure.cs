@@ -73,8 +73,9 @@ public static class Disclosure
     /// subtracting parts from the service's figures.
     /// <list type="bullet">
     /// <item>Each published part holds no one or at least k people in each residue of its periods;
-    /// where it fails over the year's own residue it goes unpublished, over a quarter's or month's
-    /// that period goes unpublished for every part. The rest is held to the same, the same way.</item>
+    /// where it fails, it goes unpublished if it holds fewer than k people over the whole year, and
+    /// otherwise that period goes unpublished for every part. The rest is held to the same: where it
+    /// is small over the year too, the smallest published part joins it.</item>
     /// <item>Counts stay visible, so a reader knows the months a part is empty in: a part published
     /// for the year but seen only in one quarter is known for that quarter, and the service's quarter
     /// less that part is the rest there. Each residue of the parts' periods is a table whose columns
@@ -115,12 +116,18 @@ public static class Disclosure
             {
                 if (ShortfallInPeriods(open, published, byWhole.Key, measure, minCellSize) is var (period, part))
                 {
-                    if (period.Granularity != Granularity.Year)
+                    // Small over the whole year too, the part (or the rest) is small wherever it is seen:
+                    // unpublishing a part settles it for every period at once; otherwise the one period goes.
+                    var yearMask = measure.Mask(year);
+                    var smallAllYear = period.Granularity == Granularity.Year || (part is not null
+                        ? measure.People(part, yearMask) < minCellSize
+                        : RestPeople(byWhole.Key, published, all.Except(published).ToList(), yearMask, measure) < minCellSize);
+                    if (!smallAllYear)
                         open.Remove(period);
                     else if (part is not null)
                         published.Remove(part);
                     else if (published.Count > 0)
-                        published.Remove(published.MinBy(p => (measure.People(p, measure.Mask(year)), p))!);
+                        published.Remove(published.MinBy(p => (measure.People(p, yearMask), p))!);
                     else
                         break;
                 }

@@ -42,6 +42,7 @@ public sealed class DashboardFunctions(ReportSource source, ServiceDirectory ser
     [QueryParameter("granularity", "As for the report: month (default), quarter or year.")]
     [QueryParameter("from", "As for the report: the first period.")]
     [QueryParameter("to", "As for the report: the last period.")]
+    [QueryParameter("by", "As for the report: team, setting or peerWorker adds a section per value.")]
     public async Task<IResult> ShowAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "dashboard/{serviceId}")] HttpRequest request, string serviceId)
     {
         var ct = request.HttpContext.RequestAborted;
@@ -50,7 +51,8 @@ public sealed class DashboardFunctions(ReportSource source, ServiceDirectory ser
             return loaded.Refusal!;
         var name = (await services.FindAsync(serviceId, ct))?.Name ?? serviceId;
         var nonce = HtmlPages.NewNonce();
-        return DashboardPage.Respond(request.HttpContext, nonce, DashboardPage.Render(name, report, await PlotsAsync(report, ct), nonce));
+        return DashboardPage.Respond(request.HttpContext, nonce,
+            DashboardPage.Render(name, report, await PlotsAsync(report, ct), request.Query["by"].FirstOrDefault(), nonce));
     }
 
     [Function("DashboardFiguresCsv")]
@@ -120,8 +122,9 @@ public sealed class DashboardFunctions(ReportSource source, ServiceDirectory ser
     private async Task<IReadOnlyList<Plot>> PlotsAsync(Report report, CancellationToken ct)
     {
         var instruments = await catalog.GetAllAsync(ct);
-        return DashboardPlots.All(report, key =>
-            instruments.TryGetValue(FigureGroup.InstrumentIdOf(key), out var definition) ? $"{FormPage.Topic(definition)} (version {key[(key.LastIndexOf('@') + 1)..]})" : key);
+        string Title(string key) =>
+            instruments.TryGetValue(FigureGroup.InstrumentIdOf(key), out var definition) ? $"{FormPage.Topic(definition)} (version {key[(key.LastIndexOf('@') + 1)..]})" : key;
+        return [.. DashboardPlots.All(report, Title), .. (report.Groups ?? []).SelectMany(part => DashboardPlots.All(report, Title, part))];
     }
 
     private static void Attachment(HttpRequest request, string fileName) =>

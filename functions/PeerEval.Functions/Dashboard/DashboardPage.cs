@@ -15,28 +15,46 @@ public static class DashboardPage
     private static readonly HtmlEncoder Html = HtmlEncoder.Default;
     private static readonly string Css = ReadCss();
 
-    public static string Render(string serviceName, Report report, IReadOnlyList<Plot> plots, string nonce)
+    /// <param name="plots">The service's plots first, then each part's, whose ids start with <see cref="DashboardPlots.PartId"/>.</param>
+    /// <param name="requestedBy">The breakdown asked for, kept in the form even when no submission has a value for it.</param>
+    public static string Render(string serviceName, Report report, IReadOnlyList<Plot> plots, string? requestedBy, string nonce)
     {
         var serviceId = report.ServiceId;
-        var query = $"granularity={report.Granularity}&from={report.From}&to={report.To}";
+        var by = report.Groups?.FirstOrDefault()?.By ?? requestedBy;
+        var query = $"granularity={report.Granularity}&from={report.From}&to={report.To}" + (by is null ? "" : $"&by={by}");
         var page = new StringBuilder($"""
             <h1>{E(serviceName)}: outcomes dashboard</h1>
             <p class="lead">Figures by {report.Granularity} from {E(report.From)} to {E(report.To)}, as the report API serves them on {report.GeneratedAt:yyyy-MM-dd HH:mm} UTC. Figure groups of fewer than {report.MinCellSize} people are suppressed, and so are any others that would let them be worked out.</p>
             """);
-        PeriodForm(page, serviceId, report.Granularity, report.From, report.To);
+        PeriodForm(page, serviceId, report.Granularity, report.From, report.To, by);
         page.Append($"""<p class="downloads"><a href="{DashboardSessions.Path(serviceId)}/figures.csv?{E(query)}" download>Download all figures (CSV)</a></p>""");
         page.Append($"""<h2 id="counts-heading">Submissions and participants</h2>{DashboardPlots.CountsTable(report)}""");
-        if (plots.Count == 0)
+        var partPrefixes = (report.Groups ?? []).Select(DashboardPlots.PartId).ToList();
+        var servicePlots = plots.Where(p => !partPrefixes.Any(prefix => p.Id.StartsWith(prefix, StringComparison.Ordinal))).ToList();
+        if (servicePlots.Count == 0)
             page.Append("<p>There are no scores or stays in these periods.</p>");
+        Plots(page, serviceId, query, servicePlots, "h2");
+        if (by is not null && (report.Groups?.Count ?? 0) == 0)
+            page.Append("<p>No submission in these periods names a value for this breakdown.</p>");
+        foreach (var part in report.Groups ?? [])
+        {
+            var prefix = DashboardPlots.PartId(part);
+            page.Append($"""<h2 id="{E(prefix)}heading">{E(DashboardPlots.PartTitle(part))}</h2>{DashboardPlots.CountsTable(report, part)}""");
+            Plots(page, serviceId, query, plots.Where(p => p.Id.StartsWith(prefix, StringComparison.Ordinal)).ToList(), "h3");
+        }
+        return Layout($"{serviceName}: outcomes dashboard", nonce, page.ToString());
+    }
+
+    private static void Plots(StringBuilder page, string serviceId, string query, IReadOnlyList<Plot> plots, string heading)
+    {
         foreach (var plot in plots)
         {
             page.Append($"""
-                <h2 id="{E(plot.Id)}">{E(plot.Title)}</h2>
+                <{heading} id="{E(plot.Id)}">{E(plot.Title)}</{heading}>
                 <div class="pair"><figure tabindex="0" aria-labelledby="{E(plot.Id)}">{plot.Svg}</figure>{plot.Table}</div>
                 <p class="downloads"><a href="{DashboardSessions.Path(serviceId)}/plot.svg?plot={E(plot.Id)}&amp;{E(query)}" download>Download this plot (SVG)<span class="visually-hidden">: {E(plot.Title)}</span></a></p>
                 """);
         }
-        return Layout($"{serviceName}: outcomes dashboard", nonce, page.ToString());
     }
 
     /// <summary>The sign-in form: a report key is typed once, exchanged for a session, and never put in an address.</summary>
@@ -68,7 +86,7 @@ public static class DashboardPage
             page.Append("</ul>");
         }
         page.Append("</div>");
-        PeriodForm(page, serviceId, "month", "", "");
+        PeriodForm(page, serviceId, "month", "", "", null);
         return Layout(title, nonce, page.ToString());
     }
 
@@ -84,14 +102,16 @@ public static class DashboardPage
         return TypedResults.Content(html, "text/html; charset=utf-8", statusCode: context.Response.StatusCode);
     }
 
-    private static void PeriodForm(StringBuilder page, string serviceId, string granularity, string from, string to)
+    private static void PeriodForm(StringBuilder page, string serviceId, string granularity, string from, string to, string? by)
     {
         string Option(string value) => $"""<option value="{value}"{(value == granularity ? " selected" : "")}>{value}</option>""";
+        string ByOption(string value, string label) => $"""<option value="{value}"{(value == (by ?? "") ? " selected" : "")}>{label}</option>""";
         page.Append($"""
             <form class="period" method="get" action="{DashboardSessions.Path(serviceId)}" aria-label="Periods to show">
             <div class="field"><label for="granularity">Periods of</label><select id="granularity" name="granularity">{Option("month")}{Option("quarter")}{Option("year")}</select></div>
             <div class="field"><label for="from">From</label><span class="hint" id="from-hint">YYYY-MM, YYYY-Qn or YYYY</span><input type="text" id="from" name="from" value="{E(from)}" aria-describedby="from-hint"></div>
             <div class="field"><label for="to">To</label><span class="hint" id="to-hint">Empty: the current period</span><input type="text" id="to" name="to" value="{E(to)}" aria-describedby="to-hint"></div>
+            <div class="field"><label for="by">Break down by</label><select id="by" name="by">{ByOption("", "nothing")}{ByOption("team", "team")}{ByOption("setting", "setting")}{ByOption("peerWorker", "peer worker")}</select></div>
             <button type="submit">Show</button>
             </form>
             """);

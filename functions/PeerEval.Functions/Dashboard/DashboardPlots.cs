@@ -31,8 +31,12 @@ public static class DashboardPlots
     private const string Ink = "#0b0c0c", Muted = "#505a5f", Accent = "#1d5fa8", Good = "#00703c", Bad = "#b3261e", GapFill = "#f3f2f1";
 
     /// <summary>Every plot of the report, in page order; <paramref name="titles"/> names instruments by their id.</summary>
-    public static IReadOnlyList<Plot> All(Report report, Func<string, string> titles)
+    /// <param name="part">One part of a breakdown: its plots take ids and titles of their own.</param>
+    public static IReadOnlyList<Plot> All(Report report, Func<string, string> titles, BreakdownFigures? part = null)
     {
+        var (idPrefix, titlePrefix) = part is null ? ("", "") : (PartId(part), PartTitle(part) + ": ");
+        if (part is not null)
+            report = report with { Periods = part.Periods, Groups = null };
         var plots = new List<Plot>();
         var instruments = report.Periods.SelectMany(p => p.Instruments.Keys).Distinct().Order(StringComparer.Ordinal).ToList();
         foreach (var instrument in instruments)
@@ -50,8 +54,8 @@ public static class DashboardPlots
                 var rows = cells.Select(c => (c.Period, Cells: c.Cell is { } cell
                     ? [N(cell.N), N(cell.People), D(cell.Median), D(cell.Q1), D(cell.Q3), D(cell.Mean), D(cell.Sd)]
                     : Enumerable.Repeat("", 7).ToArray(), Gap: points.First(p => p.Period == c.Period).Gap)).ToList();
-                var id = $"{slug}-{occasion}";
-                var title = $"{name}: {OccasionName(occasion)} scores";
+                var id = $"{idPrefix}{slug}-{occasion}";
+                var title = $"{titlePrefix}{name}: {OccasionName(occasion)} scores";
                 plots.Add(new Plot(id, title,
                     QuartileSvg(id, title, "Score", "n", points),
                     Table(id, title, ["n", "people", "median", "q1", "q3", "mean", "sd"], ["Scores (n)", "People", "Median", "Lower quartile", "Upper quartile", "Mean", "SD"], rows)));
@@ -68,8 +72,8 @@ public static class DashboardPlots
                 var rows = changes.Select(c => (c.Period, Cells: c.Change is { } change
                     ? [N(change.Pairs), N(change.People), D(change.MeanChange), D(change.SdChange), D(change.EffectSize), N(change.ReliablyImproved), N(change.ReliablyDeteriorated)]
                     : Enumerable.Repeat("", 7).ToArray(), Gap: points.First(p => p.Period == c.Period).Gap)).ToList();
-                var id = $"{slug}-change-{occasion}";
-                var title = $"{name}: change from baseline to {OccasionName(occasion)}";
+                var id = $"{idPrefix}{slug}-change-{occasion}";
+                var title = $"{titlePrefix}{name}: change from baseline to {OccasionName(occasion)}";
                 plots.Add(new Plot(id, title,
                     ChangeSvg(id, title, points),
                     Table(id, title, ["pairs", "people", "meanChange", "sdChange", "effectSize", "reliablyImproved", "reliablyDeteriorated"],
@@ -86,18 +90,29 @@ public static class DashboardPlots
                 N(p.LengthOfStay.Stays), N(p.LengthOfStay.People), D(p.LengthOfStay.MedianDays), D(p.LengthOfStay.Q1Days), D(p.LengthOfStay.Q3Days),
                 D(p.LengthOfStay.MeanDays), D(p.LengthOfStay.SdDays),
             }, points[i].Gap)).ToList();
-            const string title = "Length of stay (days), by month of discharge";
-            plots.Add(new Plot("length-of-stay", title, QuartileSvg("length-of-stay", title, "Days", "stays", points),
-                Table("length-of-stay", title, ["stays", "people", "medianDays", "q1Days", "q3Days", "meanDays", "sdDays"],
+            var title = $"{titlePrefix}Length of stay (days), by month of discharge";
+            var id = $"{idPrefix}length-of-stay";
+            plots.Add(new Plot(id, title, QuartileSvg(id, title, "Days", "stays", points),
+                Table(id, title, ["stays", "people", "medianDays", "q1Days", "q3Days", "meanDays", "sdDays"],
                     ["Stays", "People", "Median days", "Lower quartile", "Upper quartile", "Mean days", "SD of days"], rows)));
         }
         return plots;
     }
 
     /// <summary>Submissions and participants per period: counts, never suppressed, so a table is enough.</summary>
-    public static string CountsTable(Report report) =>
-        Table("counts", "Submissions and participants", ["submissions", "participants"], ["Submissions", "Participants"],
-            report.Periods.Select(p => (p.Period, new[] { N(p.Submissions), N(p.Participants) }, (string?)null)));
+    public static string CountsTable(Report report, BreakdownFigures? part = null) =>
+        Table(part is null ? "counts" : PartId(part) + "counts", part is null ? "Submissions and participants" : $"{PartTitle(part)}: submissions and participants",
+            ["submissions", "participants"], ["Submissions", "Participants"],
+            (part?.Periods ?? report.Periods).Select(p => (p.Period, new[] { N(p.Submissions), N(p.Participants) }, (string?)null)));
+
+    /// <summary>How a part of a breakdown is named on the page: "Team ward-3", "Setting inpatient", "Peer worker pw-07".</summary>
+    public static string PartTitle(BreakdownFigures part) => part.By switch
+    {
+        "peerWorker" => "Peer worker",
+        var by => char.ToUpperInvariant(by[0]) + by[1..],
+    } + " " + part.Value;
+
+    public static string PartId(BreakdownFigures part) => $"{part.By}-{part.Value}-";
 
     /// <summary>A standalone SVG file of a plot, as it is downloaded.</summary>
     public static string Standalone(Plot plot) => "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + plot.Svg;

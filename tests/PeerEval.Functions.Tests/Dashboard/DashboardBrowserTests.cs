@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Deque.AxeCore.Commons;
@@ -52,6 +53,9 @@ public sealed class DashboardBrowserTests(BrowserFixture browser, DashboardApp f
         await page.Keyboard.PressAsync("ControlOrMeta+A");
         await page.Keyboard.TypeAsync("2026-04");
         await page.Keyboard.PressAsync("Tab");
+        Assert.Equal("by", await FocusedIdAsync(page));
+        await page.Keyboard.PressAsync("ArrowDown"); // nothing -> team
+        await page.Keyboard.PressAsync("Tab");
         Assert.Equal("Show", await page.EvaluateAsync<string>("document.activeElement.textContent"));
         await page.Keyboard.PressAsync("Enter");
         await page.WaitForURLAsync(new Regex("from=2026-01"));
@@ -60,6 +64,8 @@ public sealed class DashboardBrowserTests(BrowserFixture browser, DashboardApp f
         Assert.Contains("to=2026-04", page.Url, StringComparison.Ordinal);
         Assert.Equal("2026-01", await page.InputValueAsync("#from"));
         Assert.Equal(4, await page.Locator("#counts-table tbody tr").CountAsync());
+        Assert.Contains("by=team", page.Url, StringComparison.Ordinal);
+        Assert.Equal(4, await page.Locator("[id=\"team-ward-a-counts-table\"] tbody tr").CountAsync());
     }
 
     [Fact]
@@ -67,7 +73,8 @@ public sealed class DashboardBrowserTests(BrowserFixture browser, DashboardApp f
     {
         var page = await browser.NewPageAsync();
         await SignInAsync(page, DashboardData.Query);
-        var report = await _app.ReportAsync("2026-01", "2026-04");
+        var report = await _app.Client(TestApp.ReportKey).GetFromJsonAsync<JsonElement>("/api/reports/demo?" + DashboardData.Query);
+        Assert.Equal(["ward-a", "ward-b"], report.GetProperty("groups").EnumerateArray().Select(g => g.GetProperty("value").GetString()));
 
         var svgs = await page.Locator("figure svg").CountAsync();
         Assert.True(svgs >= 4, $"only {svgs} plots"); // baseline, follow-up, change to follow-up, length of stay
