@@ -20,13 +20,8 @@ public sealed class BreakdownDisclosureTests
     private const string NoTeam = "no-team";
     private static readonly string[] Parts = ["ward-a", "ward-b", NoTeam];
 
-    public sealed record Dataset(int YearStartMonth, int MinCellSize, List<List<Observation>> Histories)
-    {
-        public override string ToString() => $"year starts {YearStartMonth}, k {MinCellSize}, {Histories.Count} people, {Histories.Sum(h => h.Count)} submissions";
-    }
-
     /// <summary>A dozen or two people over a year, two teams and some submissions with no team: many small parts.</summary>
-    private static readonly Gen<Dataset> Datasets =
+    private static readonly Gen<DisclosureTests.Dataset> Datasets =
         from yearStart in Gen.OneOf(Gen.Const(1), Gen.Const(4), Gen.Int[1, 12])
         from k in Gen.Int[2, 5]
         from histories in Gen.Select(Gen.Int[0, DataMonths - 1], Gen.Int[1, 28], Gen.Int[0, 2], Gen.Int[8, 40], Gen.Int[0, 4], Gen.Int[0, 2])
@@ -41,7 +36,7 @@ public sealed class BreakdownDisclosureTests
                     team == 2 ? null : new SupportContext(Parts[team], null, null));
             }).ToList())
             .List[4, 24]
-        select new Dataset(yearStart, k, histories);
+        select new DisclosureTests.Dataset(yearStart, k, histories);
 
     [Fact]
     public void No_set_of_teams_and_months_below_k_can_be_solved_for_from_every_report_one_key_can_fetch()
@@ -65,7 +60,7 @@ public sealed class BreakdownDisclosureTests
     }
 
     /// <returns>The sets below k that published figures pin down, and how many figures of parts were published.</returns>
-    private static (List<string> Solved, int PublishedParts) Attack(Dataset dataset, bool secondarySuppression)
+    private static (List<string> Solved, int PublishedParts) Attack(DisclosureTests.Dataset dataset, bool secondarySuppression)
     {
         var calendar = new ReportingCalendar(dataset.YearStartMonth);
         var states = ReportStates.FromHistories(dataset.Histories);
@@ -89,11 +84,11 @@ public sealed class BreakdownDisclosureTests
                         var report = ReportBuilder.Build("s", calendar, periods[from], periods[to], StateOf, dataset.MinCellSize,
                             DateTimeOffset.UnixEpoch, secondarySuppression, by: by);
                         foreach (var (period, figures) in periods.Skip(from).Zip(report.Periods))
-                            foreach (var (group, n, suppressed) in GroupsOf(figures))
+                            foreach (var (group, n, suppressed) in DisclosureTests.GroupsOf(figures))
                                 Serve(group, null, period, n, suppressed);
                         foreach (var part in report.Groups ?? [])
                             foreach (var (period, figures) in periods.Skip(from).Zip(part.Periods))
-                                foreach (var (group, n, suppressed) in GroupsOf(figures))
+                                foreach (var (group, n, suppressed) in DisclosureTests.GroupsOf(figures))
                                     Serve(group, part.Value, period, n, suppressed);
                     }
         }
@@ -102,7 +97,7 @@ public sealed class BreakdownDisclosureTests
         var members = dataset.Histories
             .SelectMany((history, person) => Contributions.Compute(history.Select(o => o.Context is null ? o with { Context = new(NoTeam, null, null) } : o))
                 .SelectMany(c => c.Value.Groups.Keys.Select(FigureGroup.Parse).Where(g => g.Within is not null)
-                    .Select(g => (Group: g.Whole.Key, Part: g.Within!.Value, Month: Month(c.Key), person))))
+                    .Select(g => (Group: g.Whole.Key, Part: g.Within!.Value, Month: DisclosureTests.Month(c.Key), person))))
             .GroupBy(x => (x.Group, x.Part, x.Month), x => x.person)
             .ToDictionary(g => g.Key, g => g.Aggregate(0L, (mask, person) => mask | 1L << person));
 
@@ -160,20 +155,6 @@ public sealed class BreakdownDisclosureTests
                 }
             }
         return (found, served.Count(s => s.Key.Part is not null && s.Value.N > 0 && !s.Value.Suppressed));
-    }
-
-    private static int Month(string name) => ReportingCalendar.MonthIndex(int.Parse(name[..4]), int.Parse(name[5..]));
-
-    private static IEnumerable<(string Group, long N, bool Suppressed)> GroupsOf(PeriodFigures figures)
-    {
-        foreach (var (instrument, f) in figures.Instruments)
-        {
-            foreach (var (occasion, cell) in f.Occasions)
-                yield return ($"cell|{instrument}|{occasion}", cell.N, cell.Suppressed);
-            foreach (var (occasion, change) in f.Change)
-                yield return ($"change|{instrument}|{occasion}", change.Pairs, change.Suppressed);
-        }
-        yield return (FigureGroup.Stays.Key, figures.LengthOfStay.Stays, figures.LengthOfStay.Suppressed);
     }
 
     /// <summary>A basis of the vectors orthogonal to every row, from the reduced row echelon form (0/1 rows, small: doubles suffice).</summary>

@@ -109,9 +109,10 @@ public sealed class DisclosureTests
         return found;
     }
 
-    private static int Month(string name) => ReportingCalendar.MonthIndex(int.Parse(name[..4]), int.Parse(name[5..]));
+    internal static int Month(string name) => ReportingCalendar.MonthIndex(int.Parse(name[..4]), int.Parse(name[5..]));
 
-    private static IEnumerable<(string Group, long N, bool Suppressed)> GroupsOf(PeriodFigures figures)
+    /// <summary>The figure groups a period serves, by their keys, with their count and whether they are suppressed.</summary>
+    internal static IEnumerable<(string Group, long N, bool Suppressed)> GroupsOf(PeriodFigures figures)
     {
         foreach (var (instrument, f) in figures.Instruments)
         {
