@@ -62,6 +62,26 @@ public sealed class ScoringTests
             Assert.Equal(n - Scoring.MissingCount(definition, answers), score.Answered);
         }, iter: 2000);
 
+    /// <summary>Every built-in instrument with answers for it: each item in its own range or skipped.</summary>
+    private static readonly Gen<(InstrumentDefinition, Dictionary<string, int?>)> BuiltInAnswered =
+        from definition in Gen.Int[0, BuiltInInstruments.All.Count - 1].Select(i => BuiltInInstruments.All[i])
+        from skipped in Gen.Int[0, 4].Array[definition.Items.Count]
+        from raw in Gen.Int[0, 1_000_000].Array[definition.Items.Count]
+        select (definition, definition.Items.Select((item, i) => (item.Id, Value: skipped[i] == 0 ? null : (int?)(item.Min + raw[i] % (item.Max - item.Min + 1))))
+            .ToDictionary(x => x.Id, x => x.Value));
+
+    [Fact]
+    public void Every_built_in_instrument_scores_and_prorates_by_its_own_definition() =>
+        BuiltInAnswered.Sample((definition, answers) =>
+        {
+            var scored = definition.Items.Where(i => i.Scored).ToList();
+            var expected = Reference(definition, scored, answers, definition.Scoring.ProrateMaxMissing);
+            var score = Scoring.Score(definition, answers);
+            Assert.Equal(expected is null, score is null);
+            if (expected is { } total)
+                Assert.Equal(Math.Round(total, 9), score!.Total);
+        }, iter: 3000);
+
     /// <summary>The contract's rule, written out as plainly as possible.</summary>
     private static double? Reference(InstrumentDefinition definition, IEnumerable<InstrumentItem> items, Dictionary<string, int?> answers, int allowedMissing)
     {
