@@ -8,6 +8,9 @@ using PeerEval.Contracts;
 
 namespace PeerEval.Functions.Aggregation;
 
+/// <param name="Version">The ETag of the month's totals: every write to the month changes it.</param>
+public sealed record StoredMonth(ReportState State, string Version);
+
 /// <summary>
 /// Report rows: partition "{service}|{yyyy-MM}" holds the month's totals ("~state"), one row per figure
 /// group ("~group|{key}": no single row has to hold a whole month, however many values it sees), and one
@@ -131,16 +134,31 @@ public sealed class ReportRows(Storage.StorageClients storage)
     /// proportion to its months and groups, never to the participants stored. The totals are read
     /// first and every write changes them, so the groups read after are at least as new.
     /// </summary>
-    public async Task<ReportState?> ReadStateAsync(string serviceId, string month, CancellationToken ct)
+    public async Task<ReportState?> ReadStateAsync(string serviceId, string month, CancellationToken ct) =>
+        (await ReadMonthAsync(serviceId, month, ct))?.State;
+
+    /// <summary>A month with the ETag of its totals, which every write to the month changes: the version the network pool records it folded.</summary>
+    public async Task<StoredMonth?> ReadMonthAsync(string serviceId, string month, CancellationToken ct)
     {
         var partitionKey = PartitionKey(serviceId, month);
         if (await ReadAsync(partitionKey, StateRow, ct) is not { HasValue: true } totals)
             return null;
         var totalsText = EntityText.Read(totals.Value!, "State");
         var groups = await Task.WhenAll(ReportState.GroupKeysOf(totalsText).Select(k => ReadAsync(partitionKey, GroupRowPrefix + k, ct)));
-        return ReportState.Assemble(totalsText, groups.Where(g => g is { HasValue: true })
-            .Select(g => KeyValuePair.Create(g!.Value!.RowKey[GroupRowPrefix.Length..], EntityText.Read(g.Value, "State")!)));
+        return new StoredMonth(ReportState.Assemble(totalsText, groups.Where(g => g is { HasValue: true })
+            .Select(g => KeyValuePair.Create(g!.Value!.RowKey[GroupRowPrefix.Length..], EntityText.Read(g.Value, "State")!))), totals.Value!.ETag.ToString());
     }
+
+    /// <summary>
+    /// Every month (yyyy-MM) the service has report rows for. The query ranges over the service's
+    /// partitions, participant rows included, so it is for rare admin work such as joining the network.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> ListMonthsAsync(string serviceId, CancellationToken ct) =>
+        await storage.Reports.QueryAsync<TableEntity>(
+                e => e.PartitionKey.CompareTo(serviceId + "|") >= 0 && e.PartitionKey.CompareTo(serviceId + "}") < 0 && e.RowKey == StateRow,
+                select: ["PartitionKey"], cancellationToken: ct)
+            .Select(e => e.PartitionKey[(serviceId.Length + 1)..])
+            .ToListAsync(ct);
 
     /// <summary>
     /// Removes a participant's own row from each month they touched, once that row holds nothing newer
@@ -165,9 +183,10 @@ public sealed class ReportRows(Storage.StorageClients storage)
         }
     }
 
-    /// <summary>Removes every report row of a service, partition by partition (rebuild starts from nothing).</summary>
-    public async Task DeleteAllAsync(string serviceId, CancellationToken ct)
+    /// <summary>Removes every report row of a service, partition by partition (rebuild starts from nothing); answers the months it emptied.</summary>
+    public async Task<IReadOnlyList<string>> DeleteAllAsync(string serviceId, CancellationToken ct)
     {
+        var months = new SortedSet<string>(StringComparer.Ordinal);
         var rows = storage.Reports.QueryAsync<TableEntity>(
             e => e.PartitionKey.CompareTo(serviceId + "|") >= 0 && e.PartitionKey.CompareTo(serviceId + "}") < 0,
             select: ["PartitionKey", "RowKey"], cancellationToken: ct);
@@ -181,9 +200,11 @@ public sealed class ReportRows(Storage.StorageClients storage)
             }
             group ??= new EntityGroup(row.PartitionKey);
             group.Add(TableTransactionActionType.Delete, row, ETag.All);
+            months.Add(row.PartitionKey[(serviceId.Length + 1)..]);
         }
         if (group is not null)
             await group.SubmitAsync(storage.Reports, ct);
+        return [.. months];
     }
 
     private static MonthContribution? ReadContribution(TableEntity row) =>

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
 using PeerEval.Domain;
+using PeerEval.Domain.Aggregation;
 using PeerEval.Domain.Reports;
 using PeerEval.Functions.Aggregation;
 using PeerEval.Functions.Auth;
@@ -54,7 +55,16 @@ public sealed class ReportSource(ReportRows reports, ServiceDirectory services, 
         _ => 12,
     };
 
-    public async Task<LoadedReport> LoadAsync(HttpRequest request, string serviceId, CancellationToken ct)
+    public async Task<LoadedReport> LoadAsync(HttpRequest request, string serviceId, CancellationToken ct) =>
+        await LoadAsync(request, serviceId, async token => await services.FindAsync(serviceId, token) is not null,
+            (month, token) => reports.ReadStateAsync(serviceId, month, token), ct);
+
+    /// <summary>
+    /// A report of any monthly states, a service's or the network's pool: the request's periods, whether
+    /// the report exists (else 404), and how to read one month (yyyy-MM), or null where nothing was recorded.
+    /// </summary>
+    public async Task<LoadedReport> LoadAsync(
+        HttpRequest request, string reportId, Func<CancellationToken, Task<bool>> exists, Func<string, CancellationToken, Task<ReportState?>> readMonth, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         var calendar = new ReportingCalendar(options.Value.YearStartMonth);
@@ -70,15 +80,15 @@ public sealed class ReportSource(ReportRows reports, ServiceDirectory services, 
             errors.Add("to", $"A report spans at most {MaxMonths} months.");
         if (!errors.IsEmpty)
             return new(null, ApiConventions.ValidationProblem(errors));
-        if (await services.FindAsync(serviceId, ct) is null)
+        if (!await exists(ct))
             return new(null, TypedResults.Problem(statusCode: 404, title: "No such service."));
 
-        // One point read per month of each reporting year asked about: the cost follows the periods, never the submissions stored.
+        // One read per month of each reporting year asked about: the cost follows the periods, never the submissions stored.
         var months = ReportBuilder.MonthsToRead(calendar, from, to).ToList();
-        var states = await Task.WhenAll(months.Select(m => reports.ReadStateAsync(serviceId, ReportingCalendar.MonthName(m), ct)));
+        var states = await Task.WhenAll(months.Select(m => readMonth(ReportingCalendar.MonthName(m), ct)));
         var byMonth = months.Zip(states).Where(x => x.Second is not null).ToDictionary(x => x.First, x => x.Second!);
         var instruments = await catalog.GetAllAsync(ct);
-        return new(ReportBuilder.Build(serviceId, calendar, from, to, byMonth.GetValueOrDefault, options.Value.MinCellSize, now,
+        return new(ReportBuilder.Build(reportId, calendar, from, to, byMonth.GetValueOrDefault, options.Value.MinCellSize, now,
             respondentOf: id => instruments.TryGetValue(id, out var instrument) ? instrument.Respondent : Domain.Instruments.Respondent.Person), null);
     }
 
@@ -124,6 +134,7 @@ public sealed class ReportFunctions(ReportSource source)
         return WantsCsv(request) ? ReportCsv.Respond(report) : TypedResults.Ok(report);
     }
 
-    private static bool WantsCsv(HttpRequest request) =>
+    /// <summary>Whether the caller asked for the figures as CSV (Accept: text/csv).</summary>
+    public static bool WantsCsv(HttpRequest request) =>
         request.GetTypedHeaders().Accept.Any(a => a.MediaType.Equals("text/csv", StringComparison.OrdinalIgnoreCase));
 }

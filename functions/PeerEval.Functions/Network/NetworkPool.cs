@@ -1,0 +1,147 @@
+using Azure;
+using Azure.Data.Tables;
+using PeerEval.Domain.Aggregation;
+using PeerEval.Domain.Network;
+using PeerEval.Functions.Aggregation;
+using PeerEval.Functions.Services;
+using PeerEval.Functions.Storage;
+
+namespace PeerEval.Functions.Network;
+
+/// <summary>
+/// The network's pooled months, in the `reports` table under partition "~network|{yyyy-MM}" (no service
+/// id starts with "~"): "~state" the pooled totals, "~group|{key}" each pooled figure group, and for each
+/// sharing service its part as last folded: "~from|{service}" (its totals, the groups it has rows for, and
+/// the version of the service's month it came from) with "~from|{service}|{key}" per figure group. The
+/// pool is the sum of the parts, so a report reads two things per month however many services share.
+/// </summary>
+public sealed class NetworkPool(StorageClients storage, ReportRows reports, ServiceDirectory services)
+{
+    /// <summary>What a network report names as its service.</summary>
+    public const string ReportId = "network";
+
+    private const string TotalsRow = "~state";
+    private const string GroupPrefix = "~group|";
+    private const string PartPrefix = "~from|";
+    private const int MaxAttempts = 30;
+
+    /// <summary>A pass writes the part's header, and per group its part row and pool row, and maybe the pool's totals.</summary>
+    private const int MaxGroupsPerPass = (EntityGroup.MaxOperations - 2) / 2;
+
+    public static string PartitionKey(string month) => $"~network|{month}";
+
+    /// <summary>
+    /// Brings one service's part of one pooled month up to date: the service's month as it is now if the
+    /// service shares, else nothing. The part is replaced whole (the pool loses the part as folded and gains
+    /// it as it is now), never incremented, so folding again, late or twice, changes nothing.
+    /// </summary>
+    public async Task FoldAsync(string serviceId, string month, CancellationToken ct)
+    {
+        var partition = PartitionKey(month);
+        var headerKey = PartPrefix + serviceId;
+        for (var attempt = 1; ; attempt++)
+        {
+            // The part's header first: every fold of this service's month writes it, so whether the service
+            // shares and what its month holds are read after the fold that wrote it, and a fold that writes
+            // it after we read it voids our transaction. The last fold to succeed has read the newest.
+            var header = await ReadAsync(partition, headerKey, ct);
+            var current = await services.SharesWithNetworkAsync(serviceId, ct) ? await reports.ReadMonthAsync(serviceId, month, ct) : null;
+            var source = current?.Version ?? "";
+            if (header is not null && (header.GetBoolean("Complete") ?? false) && header.GetString("Source") == source)
+                return;
+
+            var headerText = header is null ? null : EntityText.Read(header, "State");
+            var partRows = await Task.WhenAll(ReportState.GroupKeysOf(headerText).Select(k => ReadAsync(partition, $"{headerKey}|{k}", ct)));
+            var folded = ReportState.Assemble(headerText, partRows.OfType<TableEntity>()
+                .Select(r => KeyValuePair.Create(r.RowKey[(headerKey.Length + 1)..], EntityText.Read(r, "State")!)));
+            var now = current?.State ?? new ReportState();
+            var change = Pool.Diff(folded, now);
+            var pass = change.Take(MaxGroupsPerPass);
+            var complete = pass.Groups.Count == change.Groups.Count;
+
+            var poolTotals = pass.Totals ? await ReadAsync(partition, TotalsRow, ct) : null;
+            var poolRows = (await Task.WhenAll(pass.Groups.Select(k => ReadAsync(partition, GroupPrefix + k, ct)))).OfType<TableEntity>().ToList();
+            var pool = ReportState.Assemble(poolTotals is null ? null : EntityText.Read(poolTotals, "State"),
+                poolRows.Select(r => KeyValuePair.Create(r.RowKey[GroupPrefix.Length..], EntityText.Read(r, "State")!)));
+            Pool.Replace(pool, folded, now, pass);
+            var after = Pool.AfterPass(folded, now, pass);
+
+            var group = new EntityGroup(partition);
+            var newHeader = new TableEntity(partition, headerKey)
+            {
+                // A pass that folds part of a change records no source, so the next pass does not take the part as done.
+                ["Source"] = complete ? source : "",
+                ["Complete"] = complete,
+            };
+            EntityText.Write(newHeader, "State", after.SerializeTotals(after.Groups.Keys));
+            if (header is null)
+                group.Add(TableTransactionActionType.Add, newHeader);
+            else
+                group.Add(TableTransactionActionType.UpdateReplace, newHeader, header.ETag);
+            var existing = poolRows.ToDictionary(r => r.RowKey[GroupPrefix.Length..], StringComparer.Ordinal);
+            foreach (var key in pass.Groups)
+            {
+                // The part's own rows need no ETag: every write to them goes with the header's.
+                if (after.Groups.ContainsKey(key))
+                    group.Add(TableTransactionActionType.UpsertReplace, Row(partition, $"{headerKey}|{key}", after.SerializeGroup(key)));
+                else if (folded.Groups.ContainsKey(key))
+                    group.Add(TableTransactionActionType.Delete, new TableEntity(partition, $"{headerKey}|{key}"), ETag.All);
+                // The pool's rows are shared with other services' folds: each is written only as read.
+                if (pool.Groups.ContainsKey(key))
+                    AddGuarded(group, Row(partition, GroupPrefix + key, pool.SerializeGroup(key)), existing.GetValueOrDefault(key));
+                else if (existing.TryGetValue(key, out var gone))
+                    group.Add(TableTransactionActionType.Delete, gone, gone.ETag);
+            }
+            if (pass.Totals)
+                AddGuarded(group, Row(partition, TotalsRow, pool.SerializeTotals([])), poolTotals);
+            try
+            {
+                await group.SubmitAsync(storage.Reports, ct);
+                if (complete)
+                    return;
+            }
+            catch (TableTransactionFailedException e) when (e.Status is 409 or 412 && attempt < MaxAttempts)
+            {
+                // Another fold changed this part or a pooled row first: read again and redo.
+                await Task.Delay(Random.Shared.Next(1, 10 * Math.Min(attempt, 10)), ct);
+            }
+        }
+    }
+
+    /// <summary>
+    /// One pooled month: its totals by a point read and its figure groups by one range query of the
+    /// partition, so the cost of a report follows its months, never the number of sharing services.
+    /// </summary>
+    public async Task<ReportState?> ReadMonthAsync(string month, CancellationToken ct)
+    {
+        var partition = PartitionKey(month);
+        var reading = ReadAsync(partition, TotalsRow, ct);
+        var groups = await storage.Reports.QueryAsync<TableEntity>(
+                e => e.PartitionKey == partition && e.RowKey.CompareTo(GroupPrefix) >= 0 && e.RowKey.CompareTo("~group}") < 0, cancellationToken: ct)
+            .ToListAsync(ct);
+        var totals = await reading;
+        if (totals is null && groups.Count == 0)
+            return null;
+        return ReportState.Assemble(totals is null ? null : EntityText.Read(totals, "State"),
+            groups.Select(g => KeyValuePair.Create(g.RowKey[GroupPrefix.Length..], EntityText.Read(g, "State")!)));
+    }
+
+    private static TableEntity Row(string partition, string rowKey, string state)
+    {
+        var row = new TableEntity(partition, rowKey);
+        EntityText.Write(row, "State", state);
+        return row;
+    }
+
+    /// <summary>Adds the row if it was absent when read, else replaces it only if no one changed it since.</summary>
+    private static void AddGuarded(EntityGroup group, TableEntity row, TableEntity? asRead)
+    {
+        if (asRead is null)
+            group.Add(TableTransactionActionType.Add, row);
+        else
+            group.Add(TableTransactionActionType.UpdateReplace, row, asRead.ETag);
+    }
+
+    private async Task<TableEntity?> ReadAsync(string partition, string rowKey, CancellationToken ct) =>
+        await storage.Reports.GetEntityIfExistsAsync<TableEntity>(partition, rowKey, cancellationToken: ct) is { HasValue: true } found ? found.Value : null;
+}
