@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using PeerEval.Functions.Tests.Infrastructure;
 using PeerEval.Testing;
 
 namespace PeerEval.Functions.Tests;
@@ -17,31 +18,17 @@ public sealed class NetworkTests
         ("net-09", 15, false), ("net-10", 2, false), ("net-11", 8, false), ("net-12", 5, false),
     ];
 
-    /// <summary>One person's submissions, and the figures a plain calculation expects of them.</summary>
-    private sealed record Person(string Service, int Baseline, int? Followup, int? StayDays, List<Dictionary<string, object?>> Bodies);
-
-    private static Person PersonOf(string service, int index)
+    /// <summary>One person's hope-core submissions: a baseline in January (some with a stay closed then), most with a follow-up in February.</summary>
+    private static IEnumerable<RawSubmission> PersonOf(string service, int index)
     {
         var random = new Random(service.Sum(c => c) * 1000 + index);
         int[] Answers() => Enumerable.Range(0, 8).Select(_ => random.Next(1, 6)).ToArray();
-        // hope-core is a sum of eight 1-5 items, h3 and h6 reversed.
-        static int Score(int[] a) => a.Select((v, i) => i is 2 or 5 ? 6 - v : v).Sum();
-        var reference = $"{service}-person-{index}";
-        var baseline = Answers();
-        var stayDays = index % 3 == 0 ? 16 + index % 20 : (int?)null; // admitted 2025-12-20, discharged in January
-        var bodies = new List<Dictionary<string, object?>>
-        {
-            Bodies.Hope(reference, "baseline", $"2026-01-{1 + index % 28:D2}", baseline,
-                stayDays is { } days ? new { admittedOn = "2025-12-20", dischargedOn = new DateOnly(2025, 12, 20).AddDays(days).ToString("yyyy-MM-dd") } : null),
-        };
-        int? followup = null;
+        var participant = $"{service}-person-{index}";
+        var admitted = new DateOnly(2025, 12, 20);
+        yield return new RawSubmission(Guid.NewGuid().ToString(), participant, "baseline", new DateOnly(2026, 1, 1 + index % 28), Answers(),
+            index % 3 == 0 ? admitted : null, index % 3 == 0 ? admitted.AddDays(16 + index % 20) : null);
         if (index % 4 != 1)
-        {
-            var answers = Answers();
-            followup = Score(answers);
-            bodies.Add(Bodies.Hope(reference, "followup", $"2026-02-{1 + index % 28:D2}", answers));
-        }
-        return new Person(service, Score(baseline), followup, stayDays, bodies);
+            yield return new RawSubmission(Guid.NewGuid().ToString(), participant, "followup", new DateOnly(2026, 2, 1 + index % 28), Answers(), null, null);
     }
 
     private static async Task PutServiceAsync(TestApp app, string id, bool shares, object? peerRoles = null) =>
@@ -73,25 +60,25 @@ public sealed class NetworkTests
     public async Task The_network_report_pools_exactly_the_sharing_services_and_joining_or_leaving_moves_exactly_one_service()
     {
         await using var app = await TestApp.StartAsync(new Dictionary<string, string?> { ["PeerEval:Reporting:MinCellSize"] = K.ToString() });
-        var people = new List<Person>();
+        var submitted = new List<(string Service, RawSubmission Submission)>();
         foreach (var (id, count, shares) in Services)
         {
             await PutServiceAsync(app, id, shares, new[] { new { setting = "community", sector = "voluntary", posts = 2, fte = 1.5 } });
             var issued = await (await app.Client(TestApp.AdminKey).PostAsJsonAsync("/api/manage/keys", new { role = "submit", services = new[] { id } }))
                 .Content.ReadFromJsonAsync<JsonElement>();
             var key = issued.GetProperty("key").GetString()!;
-            var persons = Enumerable.Range(0, count).Select(i => PersonOf(id, i)).ToList();
-            foreach (var body in persons.SelectMany(p => p.Bodies))
-                Assert.Equal(HttpStatusCode.Accepted, (await app.SubmitAsync(body, id, key)).StatusCode);
-            await app.WaitForStatusAsync(persons.SelectMany(p => p.Bodies).Select(b => (string)b["submissionId"]!), service: id);
-            people.AddRange(persons);
+            var submissions = Enumerable.Range(0, count).SelectMany(i => PersonOf(id, i)).ToList();
+            foreach (var submission in submissions)
+                Assert.Equal(HttpStatusCode.Accepted, (await app.SubmitAsync(submission.Body(), id, key)).StatusCode);
+            await app.WaitForStatusAsync(submissions.Select(s => s.Id), service: id);
+            submitted.AddRange(submissions.Select(s => (id, s)));
         }
         await DrainAsync(app);
 
         var sharing = Services.Where(s => s.Shares).Select(s => s.Id).ToHashSet();
         var report = await NetworkReportAsync(app);
         Assert.Equal("network", report.GetProperty("serviceId").GetString());
-        AssertPooled(report, people.Where(p => sharing.Contains(p.Service)).ToList());
+        AssertPooled(report, submitted.Where(s => sharing.Contains(s.Service)).Select(s => s.Submission).ToList());
 
         // Folding a month again, however often, and rebuilding a sharing service change nothing.
         var before = Figures(report);
@@ -105,42 +92,50 @@ public sealed class NetworkTests
         await PutServiceAsync(app, "net-09", shares: true);
         await DrainAsync(app);
         sharing.Add("net-09");
-        AssertPooled(await NetworkReportAsync(app), people.Where(p => sharing.Contains(p.Service)).ToList());
+        AssertPooled(await NetworkReportAsync(app), submitted.Where(s => sharing.Contains(s.Service)).Select(s => s.Submission).ToList());
         await PutServiceAsync(app, "net-09", shares: false);
         await DrainAsync(app);
         Assert.Equal(before, Figures(await NetworkReportAsync(app)));
     }
 
-    /// <summary>The pooled figures against a plain calculation over the given people's scores.</summary>
-    private static void AssertPooled(JsonElement report, List<Person> people)
+    /// <summary>The pooled figures against the plain reference over the given submissions, with spreads and quartiles worked out here.</summary>
+    private static void AssertPooled(JsonElement report, List<RawSubmission> submissions)
     {
         var (january, february) = (report.GetProperty("periods")[0], report.GetProperty("periods")[1]);
-        Assert.Equal(people.Count, january.GetProperty("submissions").GetInt32());
-        Assert.Equal(people.Count, january.GetProperty("participants").GetInt32());
-        var withFollowup = people.Where(p => p.Followup is not null).ToList();
-        Assert.Equal(withFollowup.Count, february.GetProperty("submissions").GetInt32());
+        var (expectedJanuary, expectedFebruary) = (PlainReference.For(submissions, "2026-01"), PlainReference.For(submissions, "2026-02"));
+        Assert.Equal((expectedJanuary.Submissions, expectedJanuary.Participants), (january.GetProperty("submissions").GetInt32(), january.GetProperty("participants").GetInt32()));
+        Assert.Equal((expectedFebruary.Submissions, expectedFebruary.Participants), (february.GetProperty("submissions").GetInt32(), february.GetProperty("participants").GetInt32()));
 
-        var hope = january.GetProperty("instruments").GetProperty("hope-core@1");
-        AssertSummary(hope.GetProperty("occasions").GetProperty("baseline"), people.Select(p => (double)p.Baseline).ToList(), "n", "mean", "sd", "median", "q1", "q3");
-        var changes = withFollowup.Select(p => (double)(p.Followup!.Value - p.Baseline)).ToList();
+        var baseline = january.GetProperty("instruments").GetProperty("hope-core@1").GetProperty("occasions").GetProperty("baseline");
+        var (n, people, mean) = expectedJanuary.Cells["baseline"];
+        Assert.Equal((n, people), (baseline.GetProperty("n").GetInt32(), baseline.GetProperty("people").GetInt32()));
+        Assert.Equal(mean, baseline.GetProperty("mean").GetDouble(), 6);
+        AssertSpread(baseline, submissions.Where(s => s.Occasion == "baseline").Select(s => s.Score).ToList(), "sd", "median", "q1", "q3");
+
         var change = february.GetProperty("instruments").GetProperty("hope-core@1").GetProperty("change").GetProperty("followup");
-        AssertSummary(change, changes, "pairs", "meanChange", "sdChange", null, null, null);
+        (n, people, mean) = expectedFebruary.Changes["followup"];
+        Assert.Equal((n, people), (change.GetProperty("pairs").GetInt32(), change.GetProperty("people").GetInt32()));
+        Assert.Equal(mean, change.GetProperty("meanChange").GetDouble(), 6);
+        var changes = submissions.Where(s => s.Occasion == "followup")
+            .Select(f => f.Score - submissions.Single(b => b.Participant == f.Participant && b.Occasion == "baseline").Score).ToList();
+        AssertSpread(change, changes, "sdChange", null, null, null);
         var threshold = 1.96 * 6.0 * Math.Sqrt(2) * Math.Sqrt(1 - 0.85);
         Assert.Equal(changes.Count(c => c > threshold), change.GetProperty("reliablyImproved").GetInt32());
         Assert.Equal(changes.Count(c => c < -threshold), change.GetProperty("reliablyDeteriorated").GetInt32());
-        AssertSummary(january.GetProperty("lengthOfStay"), people.Where(p => p.StayDays is not null).Select(p => (double)p.StayDays!.Value).ToList(),
-            "stays", "meanDays", "sdDays", "medianDays", "q1Days", "q3Days");
+
+        var stays = january.GetProperty("lengthOfStay");
+        Assert.Equal(expectedJanuary.Stays, stays.GetProperty("stays").GetInt32());
+        Assert.Equal(expectedJanuary.MeanDays!.Value, stays.GetProperty("meanDays").GetDouble(), 6);
+        AssertSpread(stays, submissions.Where(s => s.DischargedOn is not null).Select(s => (double)(s.DischargedOn!.Value.DayNumber - s.AdmittedOn!.Value.DayNumber)).ToList(),
+            "sdDays", "medianDays", "q1Days", "q3Days");
     }
 
-    private static void AssertSummary(JsonElement figures, List<double> values, string count, string mean, string sd, string? median, string? q1, string? q3)
+    /// <summary>A published group's spread and quartiles against a plain calculation (every group here has at least k people).</summary>
+    private static void AssertSpread(JsonElement figures, List<double> values, string sd, string? median, string? q1, string? q3)
     {
-        Assert.Equal(values.Count, figures.GetProperty(count).GetInt32());
-        Assert.Equal(values.Count, figures.GetProperty("people").GetInt32()); // one value per person here
-        Assert.Equal(values.Count < K, figures.GetProperty("suppressed").GetBoolean());
-        if (values.Count < K)
-            return;
+        Assert.True(values.Count >= K);
+        Assert.False(figures.GetProperty("suppressed").GetBoolean());
         var average = values.Average();
-        Assert.Equal(average, figures.GetProperty(mean).GetDouble(), 1e-6);
         Assert.Equal(Math.Sqrt(values.Sum(v => (v - average) * (v - average)) / (values.Count - 1)), figures.GetProperty(sd).GetDouble(), 1e-6);
         var sorted = values.Order().ToList();
         foreach (var (name, p) in new[] { (median, 0.5), (q1, 0.25), (q3, 0.75) })

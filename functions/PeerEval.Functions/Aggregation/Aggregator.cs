@@ -154,8 +154,8 @@ public sealed class Aggregator(SubmissionStore submissions, ParticipantLedger le
             .ToList();
         await Parallel.ForEachAsync(months, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = ct },
             async (month, token) => await reports.ApplyAsync(month.Key.ServiceId, month.Key.Month, month.ToList(), token));
-        foreach (var service in months.GroupBy(m => m.Key.ServiceId, m => m.Key.Month))
-            await network.MonthsChangedAsync(service.Key, service.ToList(), ct);
+        await Task.WhenAll(months.GroupBy(m => m.Key.ServiceId, m => m.Key.Month)
+            .Select(service => network.MonthsChangedAsync(service.Key, service.ToList(), ct)));
     }
 
     private static MessageResult Parse(string text)

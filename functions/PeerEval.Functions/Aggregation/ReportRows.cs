@@ -149,6 +149,10 @@ public sealed class ReportRows(Storage.StorageClients storage)
             .Select(g => KeyValuePair.Create(g!.Value!.RowKey[GroupRowPrefix.Length..], EntityText.Read(g.Value, "State")!))), totals.Value!.ETag.ToString());
     }
 
+    /// <summary>The month's version (the ETag of its totals) by one point read, or null where nothing was recorded.</summary>
+    public async Task<string?> ReadVersionAsync(string serviceId, string month, CancellationToken ct) =>
+        await ReadAsync(PartitionKey(serviceId, month), StateRow, ct) is { HasValue: true } totals ? totals.Value!.ETag.ToString() : null;
+
     /// <summary>
     /// Every month (yyyy-MM) the service has report rows for. The query ranges over the service's
     /// partitions, participant rows included, so it is for rare admin work such as joining the network.

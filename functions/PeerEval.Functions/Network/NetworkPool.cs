@@ -45,10 +45,13 @@ public sealed class NetworkPool(StorageClients storage, ReportRows reports, Serv
             // shares and what its month holds are read after the fold that wrote it, and a fold that writes
             // it after we read it voids our transaction. The last fold to succeed has read the newest.
             var header = await ReadAsync(partition, headerKey, ct);
-            var current = await services.SharesWithNetworkAsync(serviceId, ct) ? await reports.ReadMonthAsync(serviceId, month, ct) : null;
-            var source = current?.Version ?? "";
-            if (header is not null && (header.GetBoolean("Complete") ?? false) && header.GetString("Source") == source)
+            var shares = await services.SharesWithNetworkAsync(serviceId, ct);
+            // Most folds find the part up to date (every batch that touches a month asks for one): one read of the month's version says so.
+            if (header is not null && (header.GetBoolean("Complete") ?? false)
+                && header.GetString("Source") == (shares ? await reports.ReadVersionAsync(serviceId, month, ct) ?? "" : ""))
                 return;
+            var current = shares ? await reports.ReadMonthAsync(serviceId, month, ct) : null;
+            var source = current?.Version ?? "";
 
             var headerText = header is null ? null : EntityText.Read(header, "State");
             var partRows = await Task.WhenAll(ReportState.GroupKeysOf(headerText).Select(k => ReadAsync(partition, $"{headerKey}|{k}", ct)));
