@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace PeerEval.Contracts;
 
 /// <summary>One occasion's scores. Statistics are null when suppressed or when there are too few values for them.</summary>
@@ -21,6 +23,9 @@ public sealed record PeriodFigures(
     SortedDictionary<string, InstrumentFigures> Instruments,
     LengthOfStayFigures LengthOfStay);
 
+/// <summary>One part of a breakdown (`by` team, setting or peerWorker) with the same figures per period as the service.</summary>
+public sealed record BreakdownFigures(string By, string Value, IReadOnlyList<PeriodFigures> Periods);
+
 public sealed record Report(
     string ServiceId,
     string Granularity,
@@ -28,4 +33,5 @@ public sealed record Report(
     string To,
     DateTimeOffset GeneratedAt,
     int MinCellSize,
-    IReadOnlyList<PeriodFigures> Periods);
+    IReadOnlyList<PeriodFigures> Periods,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<BreakdownFigures>? Groups = null);

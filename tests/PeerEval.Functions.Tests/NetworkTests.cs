@@ -69,7 +69,7 @@ public sealed class NetworkTests
             var key = issued.GetProperty("key").GetString()!;
             var submissions = Enumerable.Range(0, count).SelectMany(i => PersonOf(id, i)).ToList();
             foreach (var submission in submissions)
-                Assert.Equal(HttpStatusCode.Accepted, (await app.SubmitAsync(submission.Body(), id, key)).StatusCode);
+                Assert.Equal(HttpStatusCode.Accepted, (await app.SubmitAsync(WithSetting(submission), id, key)).StatusCode);
             await app.WaitForStatusAsync(submissions.Select(s => s.Id), service: id);
             submitted.AddRange(submissions.Select(s => (id, s)));
         }
@@ -95,7 +95,73 @@ public sealed class NetworkTests
         AssertPooled(await NetworkReportAsync(app), submitted.Where(s => sharing.Contains(s.Service)).Select(s => s.Submission).ToList());
         await PutServiceAsync(app, "net-09", shares: false);
         await DrainAsync(app);
+        sharing.Remove("net-09");
         Assert.Equal(before, Figures(await NetworkReportAsync(app)));
+
+        // Pooled by setting, each setting's figures are those of its submissions, wherever published.
+        var bySetting = await NetworkReportAsync(app, "from=2026-01&to=2026-02&by=setting");
+        foreach (var group in bySetting.GetProperty("groups").EnumerateArray())
+        {
+            var inSetting = submitted.Where(s => sharing.Contains(s.Service) && SettingOf(s.Submission) == group.GetProperty("value").GetString()).Select(s => s.Submission).ToList();
+            var baseline = group.GetProperty("periods")[0].GetProperty("instruments").GetProperty("hope-core@1").GetProperty("occasions").GetProperty("baseline");
+            var (n, people, mean) = PlainReference.For(inSetting, "2026-01").Cells["baseline"];
+            Assert.Equal((n, people), (baseline.GetProperty("n").GetInt32(), baseline.GetProperty("people").GetInt32()));
+            if (!baseline.GetProperty("suppressed").GetBoolean())
+                Assert.Equal(mean, baseline.GetProperty("mean").GetDouble(), 6);
+        }
+        AssertNoPartSolvable(await NetworkReportAsync(app, "from=2026-01&to=2026-02&by=service"));
+
+        // Three services left, one of them a single person: published services must not give that person away by subtraction.
+        foreach (var id in sharing.Except(["net-03", "net-05", "net-06"]))
+            await PutServiceAsync(app, id, shares: false);
+        await DrainAsync(app);
+        foreach (var query in new[] { "from=2026-01&to=2026-03&by=service", "granularity=quarter&from=2026-Q1&to=2026-Q1&by=service" })
+        {
+            var byService = await NetworkReportAsync(app, query);
+            var single = byService.GetProperty("groups").EnumerateArray().Single(g => g.GetProperty("value").GetString() == "net-06");
+            Assert.True(single.GetProperty("periods")[0].GetProperty("instruments").GetProperty("hope-core@1").GetProperty("occasions").GetProperty("baseline").GetProperty("suppressed").GetBoolean());
+            AssertNoPartSolvable(byService);
+        }
+    }
+
+    private static string SettingOf(RawSubmission submission) => submission.Participant.EndsWith('0') || submission.Participant.EndsWith('5') ? "inpatient" : "community";
+
+    private static Dictionary<string, object?> WithSetting(RawSubmission submission)
+    {
+        var body = submission.Body();
+        body["context"] = new { setting = SettingOf(submission) };
+        return body;
+    }
+
+    /// <summary>
+    /// Services hold different people, so a figure group's people add up across services: what the pool
+    /// holds beyond the published services' groups is what subtraction reveals, and must be no one or at least k.
+    /// </summary>
+    private static void AssertNoPartSolvable(JsonElement report)
+    {
+        var parts = report.GetProperty("groups").EnumerateArray().ToList();
+        Assert.NotEmpty(parts);
+        foreach (var (period, index) in report.GetProperty("periods").EnumerateArray().Select((p, i) => (p, i)))
+            foreach (var (path, pooled) in FigureGroups(period))
+            {
+                var published = parts.Select(p => FigureGroups(p.GetProperty("periods")[index]).GetValueOrDefault(path))
+                    .Where(f => f.ValueKind == JsonValueKind.Object && !f.GetProperty("suppressed").GetBoolean()).ToList();
+                Assert.All(published, f => Assert.True(f.GetProperty("people").GetInt32() >= K));
+                if (pooled.GetProperty("suppressed").GetBoolean())
+                    continue;
+                var residue = pooled.GetProperty("people").GetInt32() - published.Sum(f => f.GetProperty("people").GetInt32());
+                Assert.True(residue == 0 || residue >= K, $"{period.GetProperty("period")} {path}: {residue} people left to subtraction");
+            }
+    }
+
+    private static Dictionary<string, JsonElement> FigureGroups(JsonElement period)
+    {
+        var groups = new Dictionary<string, JsonElement> { ["lengthOfStay"] = period.GetProperty("lengthOfStay") };
+        foreach (var instrument in period.GetProperty("instruments").EnumerateObject())
+            foreach (var kind in new[] { "occasions", "change" })
+                foreach (var group in instrument.Value.GetProperty(kind).EnumerateObject())
+                    groups[$"{instrument.Name}/{kind}/{group.Name}"] = group.Value;
+        return groups;
     }
 
     /// <summary>The pooled figures against the plain reference over the given submissions, with spreads and quartiles worked out here.</summary>
@@ -207,8 +273,8 @@ public sealed class NetworkTests
             Assert.Equal(HttpStatusCode.Forbidden, (await network.GetAsync(path)).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await app.Client(TestApp.ReportKey).GetAsync("/api/network/report")).StatusCode);
 
-        var byService = await network.GetAsync("/api/network/report?by=service");
-        Assert.Equal(HttpStatusCode.BadRequest, byService.StatusCode);
-        Assert.True((await byService.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("by", out _));
+        var byTeam = await network.GetAsync("/api/network/report?by=team");
+        Assert.Equal(HttpStatusCode.BadRequest, byTeam.StatusCode);
+        Assert.True((await byTeam.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("by", out _));
     }
 }

@@ -38,7 +38,7 @@ public sealed class ReportTests
             var response = await app.Client(TestApp.ReportKey).SendAsync(request);
             Assert.Equal("text/csv", response.Content.Headers.ContentType!.MediaType);
             var lines = (await response.Content.ReadAsStringAsync()).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
-            Assert.Equal("serviceId,granularity,period,instrument,group,figure,value", lines[0]);
+            Assert.Equal("serviceId,granularity,period,instrument,group,figure,value,by,part", lines[0]);
 
             var csv = lines.Skip(1).Select(l => l.Split(',')).ToList();
             foreach (var row in csv)

@@ -10,7 +10,8 @@ public enum ReliableChange { NotAssessed, NoReliableChange, Improved, Deteriorat
 /// What one participant adds to one figure group in one month: their values, the earlier months
 /// they were in the group (see <see cref="Presence"/>), and for changes the reliable-change counts.
 /// </summary>
-public sealed record GroupContribution(IReadOnlyList<double> Values, int EarlierMonths, int Assessed = 0, int Improved = 0, int Deteriorated = 0);
+/// <param name="CountsPerson">False only for an anonymous submission's part in a breakdown's `participants`, which never counts it.</param>
+public sealed record GroupContribution(IReadOnlyList<double> Values, int EarlierMonths, int Assessed = 0, int Improved = 0, int Deteriorated = 0, bool CountsPerson = true);
 
 /// <summary>
 /// Everything one participant adds to one month's report. Reports are sums of these, so a
@@ -33,32 +34,39 @@ public static class Contributions
 
         var submissions = new Dictionary<int, int>();
         var groups = new Dictionary<(int Month, string Group), List<(double Value, ReliableChange Reliable)>>();
-        void Add(int month, FigureGroup group, double value, ReliableChange reliable = ReliableChange.NotAssessed)
+        // A figure counts for the whole service and for each part of a breakdown the submission's context names.
+        void Add(int month, FigureGroup group, SupportContext? context, double value, ReliableChange reliable = ReliableChange.NotAssessed)
         {
-            if (!groups.TryGetValue((month, group.Key), out var values))
-                groups[(month, group.Key)] = values = [];
-            values.Add((value, reliable));
+            foreach (var key in Breakdown.Of(context).Select(group.In).Prepend(group).Select(g => g.Key))
+            {
+                if (!groups.TryGetValue((month, key), out var values))
+                    groups[(month, key)] = values = [];
+                values.Add((value, reliable));
+            }
         }
 
         foreach (var observation in observations)
         {
             var month = ReportingCalendar.MonthIndex(observation.CompletedOn);
             submissions[month] = submissions.GetValueOrDefault(month) + 1;
+            foreach (var part in Breakdown.Of(observation.Context))
+                Add(month, FigureGroup.Active(part), null, 1);
             foreach (var score in observation.Scores)
             {
-                Add(month, FigureGroup.Cell(score.Key, observation.Occasion), score.Score);
+                Add(month, FigureGroup.Cell(score.Key, observation.Occasion), observation.Context, score.Score);
                 if (observation.Occasion != Occasion.Baseline && LatestEarlierBaseline(observations, observation, score.Key) is { } baseline)
                 {
                     var (change, reliable) = ChangeFrom(baseline, score);
-                    Add(month, FigureGroup.Change(score.Key, observation.Occasion), change, reliable);
+                    Add(month, FigureGroup.Change(score.Key, observation.Occasion), observation.Context, change, reliable);
                 }
             }
         }
-        foreach (var (dischargedOn, days) in ClosedStays(observations))
-            Add(ReportingCalendar.MonthIndex(dischargedOn), FigureGroup.Stays, days);
+        foreach (var (dischargedOn, days, context) in ClosedStays(observations))
+            Add(ReportingCalendar.MonthIndex(dischargedOn), FigureGroup.Stays, context, days);
 
         var activeMonths = submissions.Keys.ToHashSet();
         var groupMonths = groups.Keys.GroupBy(k => k.Group, k => k.Month).ToDictionary(g => g.Key, g => (IReadOnlySet<int>)g.ToHashSet());
+        var anonymous = observations.All(o => o.Anonymous);
         var result = new SortedDictionary<string, MonthContribution>(StringComparer.Ordinal);
         foreach (var month in activeMonths.Union(groups.Keys.Select(k => k.Month)))
         {
@@ -70,9 +78,10 @@ public static class Contributions
                     Presence.EarlierMonths(month, groupMonths[group]),
                     values.Count(v => v.Reliable != ReliableChange.NotAssessed),
                     values.Count(v => v.Reliable == ReliableChange.Improved),
-                    values.Count(v => v.Reliable == ReliableChange.Deteriorated));
+                    values.Count(v => v.Reliable == ReliableChange.Deteriorated),
+                    CountsPerson: !anonymous || FigureGroup.Parse(group).Kind != FigureKind.Active);
             result[ReportingCalendar.MonthName(month)] = new MonthContribution(
-                count, count > 0 ? Presence.EarlierMonths(month, activeMonths) : 0, byGroup, observations.All(o => o.Anonymous));
+                count, count > 0 ? Presence.EarlierMonths(month, activeMonths) : 0, byGroup, anonymous);
         }
         return result;
     }
@@ -100,14 +109,14 @@ public static class Contributions
 
     /// <summary>
     /// A stay is known by its admission date. It counts once, when closed; if submissions disagree
-    /// on the discharge date, the latest submission that gives one is taken.
+    /// on the discharge date, the latest submission that gives one is taken, and so is its context.
     /// </summary>
-    private static IEnumerable<(DateOnly DischargedOn, int Days)> ClosedStays(List<Observation> chronological) =>
+    private static IEnumerable<(DateOnly DischargedOn, int Days, SupportContext? Context)> ClosedStays(List<Observation> chronological) =>
         chronological
             .Where(o => o.Stay?.DischargedOn is not null)
             .GroupBy(o => o.Stay!.AdmittedOn)
-            .Select(g => (AdmittedOn: g.Key, DischargedOn: g.Last().Stay!.DischargedOn!.Value))
-            .Select(s => (s.DischargedOn, s.DischargedOn.DayNumber - s.AdmittedOn.DayNumber));
+            .Select(g => (AdmittedOn: g.Key, Closing: g.Last()))
+            .Select(s => (s.Closing.Stay!.DischargedOn!.Value, s.Closing.Stay!.DischargedOn!.Value.DayNumber - s.AdmittedOn.DayNumber, s.Closing.Context));
 }
 
 public static class ReportStates

@@ -45,7 +45,8 @@ public sealed class ReportState
             var state = Groups.TryGetValue(key, out var s) ? s : Groups[key] = new FigureState();
             foreach (var value in group.Values)
                 state.Values.Add(value, sign);
-            state.People.Add(group.EarlierMonths, sign);
+            if (group.CountsPerson)
+                state.People.Add(group.EarlierMonths, sign);
             state.Assessed += sign * group.Assessed;
             state.Improved += sign * group.Improved;
             state.Deteriorated += sign * group.Deteriorated;

@@ -18,6 +18,39 @@ public sealed record PoolChange(IReadOnlyList<string> Groups, bool Totals)
 /// </summary>
 public static class Pool
 {
+    /// <summary>What a network report may break down by: the settings the services' submissions name, and the services themselves.</summary>
+    public static readonly IReadOnlyList<string> Dimensions = ["setting", "service"];
+
+    /// <summary>
+    /// Whether the pool keeps a figure group of a service's month: the service's own figures and its
+    /// setting breakdown. Teams and peer workers are each service's own codes, meaningless pooled.
+    /// </summary>
+    public static bool Holds(string key) => FigureGroup.IsWhole(key) || key.StartsWith(Breakdown.PrefixOf("setting"), StringComparison.Ordinal);
+
+    /// <summary>
+    /// The pooled month with a `service` breakdown: each service's own figure groups as parts of the
+    /// pool's, and its submissions and participants as its `active` group, so disclosure control guards
+    /// the services inside the pool as it guards teams inside a service.
+    /// </summary>
+    public static ReportState WithServices(ReportState pool, IEnumerable<(string ServiceId, ReportState Part)> parts)
+    {
+        var month = ReportState.Parse(pool.Serialize());
+        foreach (var (serviceId, part) in parts)
+        {
+            var service = new Breakdown("service", serviceId);
+            foreach (var (key, group) in part.Groups.Where(g => FigureGroup.IsWhole(g.Key)))
+                month.Groups[FigureGroup.Parse(key).In(service).Key] = group;
+            if (part.Submissions == 0)
+                continue;
+            var active = new FigureState();
+            active.Values.Add(1, part.Submissions);
+            foreach (var (pattern, count) in part.Participants.ByEarlierMonths)
+                active.People.Add(pattern, count);
+            month.Groups[FigureGroup.Active(service).Key] = active;
+        }
+        return month;
+    }
+
     /// <summary>The figure groups (in key order) and totals that differ between two states of one service's month.</summary>
     public static PoolChange Diff(ReportState folded, ReportState current)
     {

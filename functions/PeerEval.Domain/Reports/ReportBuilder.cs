@@ -18,28 +18,59 @@ public static class ReportBuilder
     /// <param name="months">The state of each month, or null where nothing was recorded.</param>
     /// <param name="secondarySuppression">Off only to show, in tests, what the residue rule prevents.</param>
     /// <param name="respondentOf">Who answers an instrument, by its id; people supported, where unknown.</param>
+    /// <param name="by">A breakdown dimension (team, setting, peerWorker): adds a group of figures per value.</param>
     public static Report Build(
         string serviceId, ReportingCalendar calendar, ReportPeriod from, ReportPeriod to, Func<int, ReportState?> months,
-        int minCellSize, DateTimeOffset generatedAt, bool secondarySuppression = true, Func<string, Respondent>? respondentOf = null)
+        int minCellSize, DateTimeOffset generatedAt, bool secondarySuppression = true, Func<string, Respondent>? respondentOf = null,
+        string? by = null)
     {
         var respondent = respondentOf ?? (_ => Respondent.Person);
         var periods = calendar.Range(from, to).ToList();
-        var published = periods.Select(p => calendar.YearOf(p.FirstMonth)).Distinct()
+        var years = periods.Select(p => calendar.YearOf(p.FirstMonth)).Distinct().ToList();
+        var published = years
             .SelectMany(year => Disclosure.Publishable(calendar, year, months, minCellSize, secondarySuppression))
             .ToHashSet();
+        PeriodFigures Figures(ReportPeriod p, Breakdown? within) =>
+            FiguresOf(p, months, within, group => minCellSize > 0 && !published.Contains((group, p.Name)), respondent);
+
+        List<BreakdownFigures>? groups = null;
+        if (by is not null)
+        {
+            published.UnionWith(years.SelectMany(year =>
+                Disclosure.PublishableParts(calendar, year, months, minCellSize, by, published, secondarySuppression).ToList()));
+            groups = periods.SelectMany(p => p.Months).Select(months).OfType<ReportState>()
+                .SelectMany(s => s.Groups.Keys)
+                .Where(k => k.StartsWith(Breakdown.PrefixOf(by), StringComparison.Ordinal))
+                .Select(k => FigureGroup.Parse(k).Within!)
+                .Distinct()
+                .OrderBy(part => part.Value, StringComparer.Ordinal)
+                .Select(part => new BreakdownFigures(by, part.Value, periods.Select(p => Figures(p, part)).ToList()))
+                .ToList();
+        }
         return new Report(serviceId, ReportingCalendar.NameOf(from.Granularity), from.Name, to.Name, generatedAt, minCellSize,
-            periods.Select(p => FiguresOf(p, months, group => minCellSize > 0 && !published.Contains((group, p.Name)), respondent)).ToList());
+            periods.Select(p => Figures(p, null)).ToList(), groups);
     }
 
-    private static PeriodFigures FiguresOf(ReportPeriod period, Func<int, ReportState?> months, Func<string, bool> suppressed, Func<string, Respondent> respondent)
+    /// <summary>A period's figures for the whole service, or for one part of a breakdown.</summary>
+    private static PeriodFigures FiguresOf(
+        ReportPeriod period, Func<int, ReportState?> months, Breakdown? within, Func<string, bool> suppressed, Func<string, Respondent> respondent)
     {
         var monthSet = period.Months.ToHashSet();
         var states = period.Months.Select(months).OfType<ReportState>().ToList();
         var instruments = new SortedDictionary<string, InstrumentFigures>(StringComparer.Ordinal);
-        var stays = StaysOf(new FigureState(), 0, suppressed(FigureGroup.Stays.Key));
+        var stays = StaysOf(new FigureState(), 0, suppressed(FigureGroup.Stays.In(within).Key));
+        long submissions = 0, participants = 0;
+        if (within is null)
+        {
+            submissions = states.Sum(s => s.Submissions);
+            participants = Presence.DistinctPeople(m => months(m)?.Participants, monthSet);
+        }
 
         foreach (var key in states.SelectMany(s => s.Groups.Keys).Distinct(StringComparer.Ordinal))
         {
+            var group = FigureGroup.Parse(key);
+            if (group.Within != within)
+                continue;
             var merged = new FigureState();
             foreach (var state in states.Select(s => s.Groups.GetValueOrDefault(key)).OfType<FigureState>())
             {
@@ -49,7 +80,6 @@ public static class ReportBuilder
                 merged.Deteriorated += state.Deteriorated;
             }
             var people = Presence.DistinctPeople(m => months(m)?.Groups.GetValueOrDefault(key)?.People, monthSet);
-            var group = FigureGroup.Parse(key);
             switch (group.Kind)
             {
                 case FigureKind.Cell:
@@ -58,13 +88,15 @@ public static class ReportBuilder
                 case FigureKind.Change:
                     InstrumentFor(group.Instrument).Change[group.Occasion] = ChangeOf(merged, people, suppressed(key));
                     break;
+                case FigureKind.Active:
+                    (submissions, participants) = (merged.Values.Count, people);
+                    break;
                 default:
                     stays = StaysOf(merged, people, suppressed(key));
                     break;
             }
         }
-        return new PeriodFigures(period.Name, states.Sum(s => s.Submissions),
-            Presence.DistinctPeople(m => months(m)?.Participants, monthSet), instruments, stays);
+        return new PeriodFigures(period.Name, submissions, participants, instruments, stays);
 
         InstrumentFigures InstrumentFor(string instrument) =>
             instruments.TryGetValue(instrument, out var figures)

@@ -134,18 +134,22 @@ public sealed class ReportRows(Storage.StorageClients storage)
     /// proportion to its months and groups, never to the participants stored. The totals are read
     /// first and every write changes them, so the groups read after are at least as new.
     /// </summary>
-    public async Task<ReportState?> ReadStateAsync(string serviceId, string month, CancellationToken ct) =>
-        (await ReadMonthAsync(serviceId, month, ct))?.State;
+    /// <param name="by">A breakdown dimension whose rows are read too; without one, only the service's own figures are.</param>
+    public async Task<ReportState?> ReadStateAsync(string serviceId, string month, string? by, CancellationToken ct) =>
+        (await ReadMonthAsync(serviceId, month, k => FigureGroup.IsWhole(k) || (by is not null && k.StartsWith(Breakdown.PrefixOf(by), StringComparison.Ordinal)), ct))?.State;
 
-    /// <summary>A month with the ETag of its totals, which every write to the month changes: the version the network pool records it folded.</summary>
-    public async Task<StoredMonth?> ReadMonthAsync(string serviceId, string month, CancellationToken ct)
+    /// <summary>
+    /// A month with the figure groups asked for, and the ETag of its totals, which every write to the
+    /// month changes: the version the network pool records it folded.
+    /// </summary>
+    public async Task<StoredMonth?> ReadMonthAsync(string serviceId, string month, Func<string, bool> groups, CancellationToken ct)
     {
         var partitionKey = PartitionKey(serviceId, month);
         if (await ReadAsync(partitionKey, StateRow, ct) is not { HasValue: true } totals)
             return null;
         var totalsText = EntityText.Read(totals.Value!, "State");
-        var groups = await Task.WhenAll(ReportState.GroupKeysOf(totalsText).Select(k => ReadAsync(partitionKey, GroupRowPrefix + k, ct)));
-        return new StoredMonth(ReportState.Assemble(totalsText, groups.Where(g => g is { HasValue: true })
+        var rows = await Task.WhenAll(ReportState.GroupKeysOf(totalsText).Where(groups).Select(k => ReadAsync(partitionKey, GroupRowPrefix + k, ct)));
+        return new StoredMonth(ReportState.Assemble(totalsText, rows.Where(g => g is { HasValue: true })
             .Select(g => KeyValuePair.Create(g!.Value!.RowKey[GroupRowPrefix.Length..], EntityText.Read(g.Value, "State")!))), totals.Value!.ETag.ToString());
     }
 

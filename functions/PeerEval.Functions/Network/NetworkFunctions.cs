@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using PeerEval.Contracts;
-using PeerEval.Domain;
 using PeerEval.Domain.Network;
 using PeerEval.Functions.Auth;
 using PeerEval.Functions.Hosting;
@@ -22,16 +21,10 @@ public sealed class NetworkFunctions(ReportSource reports, NetworkPool pool, Ser
     [QueryParameter("granularity", "month (default), quarter or year, as for a service's report.")]
     [QueryParameter("from", "First period, in the granularity: YYYY-MM, YYYY-Qn or YYYY.")]
     [QueryParameter("to", "Last period, in the granularity. At most 120 months in all.")]
-    [QueryParameter("by", "Not yet: setting or service.")]
+    [QueryParameter("by", "setting or service: adds `groups`, the pooled figures per setting or per sharing service, under the same disclosure control.")]
     public async Task<IResult> GetReportAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "network/report")] HttpRequest request)
     {
-        if (request.Query.ContainsKey("by"))
-        {
-            var errors = new ErrorBag();
-            errors.Add("by", "Breakdowns of the network report (setting, service) are not supported yet.");
-            return ApiConventions.ValidationProblem(errors);
-        }
-        var loaded = await reports.LoadAsync(request, NetworkPool.ReportId, _ => Task.FromResult(true), pool.ReadMonthAsync, request.HttpContext.RequestAborted);
+        var loaded = await reports.LoadAsync(request, NetworkPool.ReportId, Pool.Dimensions, _ => Task.FromResult(true), pool.ReadMonthAsync, request.HttpContext.RequestAborted);
         if (loaded.Report is not { } report)
             return loaded.Refusal!;
         return ReportFunctions.WantsCsv(request) ? ReportCsv.Respond(report) : TypedResults.Ok(report);

@@ -50,7 +50,7 @@ public sealed class NetworkPool(StorageClients storage, ReportRows reports, Serv
             if (header is not null && (header.GetBoolean("Complete") ?? false)
                 && header.GetString("Source") == (shares ? await reports.ReadVersionAsync(serviceId, month, ct) ?? "" : ""))
                 return;
-            var current = shares ? await reports.ReadMonthAsync(serviceId, month, ct) : null;
+            var current = shares ? await reports.ReadMonthAsync(serviceId, month, Pool.Holds, ct) : null;
             var source = current?.Version ?? "";
 
             var headerText = header is null ? null : EntityText.Read(header, "State");
@@ -114,19 +114,43 @@ public sealed class NetworkPool(StorageClients storage, ReportRows reports, Serv
     /// <summary>
     /// One pooled month: its totals by a point read and its figure groups by one range query of the
     /// partition, so the cost of a report follows its months, never the number of sharing services.
+    /// Broken down by service, the services' parts are read too (a second range query: the answer
+    /// itself grows with the services).
     /// </summary>
-    public async Task<ReportState?> ReadMonthAsync(string month, CancellationToken ct)
+    /// <param name="by">`setting`, `service` or null.</param>
+    public async Task<ReportState?> ReadMonthAsync(string month, string? by, CancellationToken ct)
     {
         var partition = PartitionKey(month);
         var reading = ReadAsync(partition, TotalsRow, ct);
-        var groups = await storage.Reports.QueryAsync<TableEntity>(
-                e => e.PartitionKey == partition && e.RowKey.CompareTo(GroupPrefix) >= 0 && e.RowKey.CompareTo("~group}") < 0, cancellationToken: ct)
-            .ToListAsync(ct);
+        var parts = by == "service" ? Range(partition, PartPrefix, ct) : Task.FromResult(new List<TableEntity>());
+        var groups = await Range(partition, GroupPrefix, ct);
         var totals = await reading;
         if (totals is null && groups.Count == 0)
             return null;
-        return ReportState.Assemble(totals is null ? null : EntityText.Read(totals, "State"),
-            groups.Select(g => KeyValuePair.Create(g.RowKey[GroupPrefix.Length..], EntityText.Read(g, "State")!)));
+        var pool = ReportState.Assemble(totals is null ? null : EntityText.Read(totals, "State"), groups
+            .Select(g => KeyValuePair.Create(g.RowKey[GroupPrefix.Length..], EntityText.Read(g, "State")!))
+            .Where(g => FigureGroup.IsWhole(g.Key) || (by == "setting" && Pool.Holds(g.Key))));
+        return by == "service" ? Pool.WithServices(pool, PartsOf(await parts)) : pool;
+    }
+
+    /// <summary>Each service's part from its rows ("~from|{service}" and "~from|{service}|{key}").</summary>
+    private static IEnumerable<(string ServiceId, ReportState Part)> PartsOf(List<TableEntity> rows) =>
+        rows.GroupBy(r => r.RowKey[PartPrefix.Length..].Split('|', 2)[0], StringComparer.Ordinal)
+            .Select(service =>
+            {
+                var header = PartPrefix + service.Key;
+                return (service.Key, ReportState.Assemble(
+                    service.Where(r => r.RowKey == header).Select(r => EntityText.Read(r, "State")).FirstOrDefault(),
+                    service.Where(r => r.RowKey != header).Select(r => KeyValuePair.Create(r.RowKey[(header.Length + 1)..], EntityText.Read(r, "State")!))));
+            });
+
+    /// <summary>The rows of a partition whose keys start with the prefix ('|' + 1 is '}'), by one query.</summary>
+    private async Task<List<TableEntity>> Range(string partition, string prefix, CancellationToken ct)
+    {
+        var end = prefix[..^1] + "}";
+        return await storage.Reports.QueryAsync<TableEntity>(
+                e => e.PartitionKey == partition && e.RowKey.CompareTo(prefix) >= 0 && e.RowKey.CompareTo(end) < 0, cancellationToken: ct)
+            .ToListAsync(ct);
     }
 
     private static TableEntity Row(string partition, string rowKey, string state)

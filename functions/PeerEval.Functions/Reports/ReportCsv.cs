@@ -11,10 +11,12 @@ namespace PeerEval.Functions.Reports;
 /// (change:followup, change:discharge) or lengthOfStay; it is empty for the period's counts and for an
 /// instrument's `respondent` (person, peer-worker or staff). Suppressed
 /// figures are empty cells, and each group says whether it is suppressed in a row of its own.
+/// With a breakdown, each part's rows follow the service's, naming the dimension in `by` and the
+/// value in `part` (both empty for the service's own rows); they come last so columns keep their place.
 /// </summary>
 public static class ReportCsv
 {
-    public const string Header = "serviceId,granularity,period,instrument,group,figure,value";
+    public const string Header = "serviceId,granularity,period,instrument,group,figure,value,by,part";
 
     public static IResult Respond(Report report) => TypedResults.Text(Write(report), "text/csv; charset=utf-8");
 
@@ -22,15 +24,19 @@ public static class ReportCsv
     {
         var csv = new StringBuilder().Append(Header).Append("\r\n");
         foreach (var period in report.Periods)
-            WriteFigures(csv, report, period);
+            WriteFigures(csv, report, period, null);
+        foreach (var part in report.Groups ?? [])
+            foreach (var period in part.Periods)
+                WriteFigures(csv, report, period, part);
         return csv.ToString();
     }
 
-    private static void WriteFigures(StringBuilder csv, Report report, PeriodFigures figures)
+    private static void WriteFigures(StringBuilder csv, Report report, PeriodFigures figures, BreakdownFigures? part)
     {
         void Row(string instrument, string group, string figure, object? value) =>
             csv.Append(Field(report.ServiceId)).Append(',').Append(report.Granularity).Append(',').Append(Field(figures.Period)).Append(',')
-               .Append(Field(instrument)).Append(',').Append(Field(group)).Append(',').Append(figure).Append(',').Append(Format(value)).Append("\r\n");
+               .Append(Field(instrument)).Append(',').Append(Field(group)).Append(',').Append(figure).Append(',').Append(Format(value)).Append(',')
+               .Append(Field(part?.By ?? "")).Append(',').Append(Field(part?.Value ?? "")).Append("\r\n");
 
         Row("", "", "submissions", figures.Submissions);
         Row("", "", "participants", figures.Participants);

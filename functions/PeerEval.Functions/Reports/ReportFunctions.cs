@@ -56,15 +56,17 @@ public sealed class ReportSource(ReportRows reports, ServiceDirectory services, 
     };
 
     public async Task<LoadedReport> LoadAsync(HttpRequest request, string serviceId, CancellationToken ct) =>
-        await LoadAsync(request, serviceId, async token => await services.FindAsync(serviceId, token) is not null,
-            (month, token) => reports.ReadStateAsync(serviceId, month, token), ct);
+        await LoadAsync(request, serviceId, Breakdown.Dimensions, async token => await services.FindAsync(serviceId, token) is not null,
+            (month, by, token) => reports.ReadStateAsync(serviceId, month, by, token), ct);
 
     /// <summary>
-    /// A report of any monthly states, a service's or the network's pool: the request's periods, whether
-    /// the report exists (else 404), and how to read one month (yyyy-MM), or null where nothing was recorded.
+    /// A report of any monthly states, a service's or the network's pool: the request's periods and
+    /// breakdown (one of <paramref name="dimensions"/>), whether the report exists (else 404), and how to
+    /// read one month (yyyy-MM) with a breakdown's groups, or null where nothing was recorded.
     /// </summary>
     public async Task<LoadedReport> LoadAsync(
-        HttpRequest request, string reportId, Func<CancellationToken, Task<bool>> exists, Func<string, CancellationToken, Task<ReportState?>> readMonth, CancellationToken ct)
+        HttpRequest request, string reportId, IReadOnlyList<string> dimensions, Func<CancellationToken, Task<bool>> exists,
+        Func<string, string?, CancellationToken, Task<ReportState?>> readMonth, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         var calendar = new ReportingCalendar(options.Value.YearStartMonth);
@@ -78,6 +80,9 @@ public sealed class ReportSource(ReportRows reports, ServiceDirectory services, 
             errors.Add("from", "Must not be after 'to'.");
         if (errors.IsEmpty && to.LastMonth - from.FirstMonth + 1 > MaxMonths)
             errors.Add("to", $"A report spans at most {MaxMonths} months.");
+        string? by = request.Query["by"];
+        if (by is not null && !dimensions.Contains(by))
+            errors.Add("by", $"Must be {string.Join(", ", dimensions.SkipLast(1))} or {dimensions[^1]}.");
         if (!errors.IsEmpty)
             return new(null, ApiConventions.ValidationProblem(errors));
         if (!await exists(ct))
@@ -85,11 +90,11 @@ public sealed class ReportSource(ReportRows reports, ServiceDirectory services, 
 
         // One read per month of each reporting year asked about: the cost follows the periods, never the submissions stored.
         var months = ReportBuilder.MonthsToRead(calendar, from, to).ToList();
-        var states = await Task.WhenAll(months.Select(m => readMonth(ReportingCalendar.MonthName(m), ct)));
+        var states = await Task.WhenAll(months.Select(m => readMonth(ReportingCalendar.MonthName(m), by, ct)));
         var byMonth = months.Zip(states).Where(x => x.Second is not null).ToDictionary(x => x.First, x => x.Second!);
         var instruments = await catalog.GetAllAsync(ct);
         return new(ReportBuilder.Build(reportId, calendar, from, to, byMonth.GetValueOrDefault, options.Value.MinCellSize, now,
-            respondentOf: id => instruments.TryGetValue(id, out var instrument) ? instrument.Respondent : Domain.Instruments.Respondent.Person), null);
+            respondentOf: id => instruments.TryGetValue(id, out var instrument) ? instrument.Respondent : Domain.Instruments.Respondent.Person, by: by), null);
     }
 
     /// <summary>The period some number of periods before another, or the calendar's first where that runs out.</summary>
@@ -126,6 +131,7 @@ public sealed class ReportFunctions(ReportSource source)
     [QueryParameter("granularity", "month (default), quarter or year; quarters and years start at PeerEval__Reporting__YearStartMonth.")]
     [QueryParameter("from", "First period, in the granularity: YYYY-MM, YYYY-Qn or YYYY. Default: 11 months, 3 quarters or 2 years before 'to'.")]
     [QueryParameter("to", "Last period, in the granularity. Default: the current one. At most 120 months in all.")]
+    [QueryParameter("by", "team, setting or peerWorker: adds `groups`, the same figures per value of the submissions' context, under the same disclosure control.")]
     public async Task<IResult> GetAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/{serviceId}")] HttpRequest request, string serviceId)
     {
         var loaded = await source.LoadAsync(request, serviceId, request.HttpContext.RequestAborted);
