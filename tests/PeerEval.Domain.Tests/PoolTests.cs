@@ -85,6 +85,29 @@ public sealed class PoolTests
     }
 
     [Fact]
+    public void Broken_down_by_service_each_part_is_its_services_own_figures_with_its_submissions_and_participants_and_no_team_is_pooled()
+    {
+        var histories = ReportFixture.Histories();
+        var parts = new[] { ("a", histories.Take(4)), ("b", histories.Skip(4)) }
+            .Select(x => (ServiceId: x.Item1, Part: ReportStates.FromHistories(x.Item2.Select(h => h.Value))["2026-03"]))
+            .ToList();
+        var pool = ReportStates.FromHistories(histories.Values)["2026-03"];
+        var month = Pool.WithServices(pool, parts);
+
+        foreach (var (serviceId, part) in parts)
+        {
+            var service = new Breakdown("service", serviceId);
+            Assert.Equal(part.Submissions, month.Groups[FigureGroup.Active(service).Key].Values.Count);
+            Assert.Equal(part.Participants.People, month.Groups[FigureGroup.Active(service).Key].People.People);
+            foreach (var key in part.Groups.Keys)
+                Assert.Equal(part.SerializeGroup(key), month.SerializeGroup(FigureGroup.Parse(key).In(service).Key));
+        }
+        Assert.Equal(pool.Groups.Keys, month.Groups.Keys.Where(FigureGroup.IsWhole));
+        Assert.True(Pool.Holds("setting=inpatient|stays"));
+        Assert.False(Pool.Holds("team=ward-3|stays"));
+    }
+
+    [Fact]
     public void Peer_roles_are_checked_field_by_field_and_added_up_exactly_by_sector_and_setting()
     {
         var errors = new ErrorBag();
