@@ -57,7 +57,7 @@ public sealed class NetworkTests
     private static string Figures(JsonElement report) => report.GetProperty("periods").GetRawText();
 
     [Fact]
-    public async Task The_network_report_pools_exactly_the_sharing_services_and_joining_or_leaving_moves_exactly_one_service()
+    public async Task The_network_report_pools_exactly_the_sharing_services_and_no_service_can_be_solved_for_from_it_or_from_its_benchmark()
     {
         await using var app = await TestApp.StartAsync(new Dictionary<string, string?> { ["PeerEval:Reporting:MinCellSize"] = K.ToString() });
         var submitted = new List<(string Service, RawSubmission Submission)>();
@@ -118,10 +118,26 @@ public sealed class NetworkTests
         foreach (var query in new[] { "from=2026-01&to=2026-03&by=service", "granularity=quarter&from=2026-Q1&to=2026-Q1&by=service" })
         {
             var byService = await NetworkReportAsync(app, query);
-            var single = byService.GetProperty("groups").EnumerateArray().Single(g => g.GetProperty("value").GetString() == "net-06");
-            Assert.True(single.GetProperty("periods")[0].GetProperty("instruments").GetProperty("hope-core@1").GetProperty("occasions").GetProperty("baseline").GetProperty("suppressed").GetBoolean());
+            var onePerson = byService.GetProperty("groups").EnumerateArray().Single(g => g.GetProperty("value").GetString() == "net-06");
+            Assert.True(onePerson.GetProperty("periods")[0].GetProperty("instruments").GetProperty("hope-core@1").GetProperty("occasions").GetProperty("baseline").GetProperty("suppressed").GetBoolean());
             AssertNoPartSolvable(byService);
         }
+
+        // Two left: each sees the pool beside its own figures only where the rest of the pool is empty or publishable.
+        await PutServiceAsync(app, "net-03", shares: false);
+        await DrainAsync(app);
+        var reader = app.Client(TestApp.ReportKey);
+        JsonElement BaselineOf(JsonElement periods) => periods[0].GetProperty("instruments").GetProperty("hope-core@1").GetProperty("occasions").GetProperty("baseline");
+        var large = await reader.GetFromJsonAsync<JsonElement>("/api/reports/net-05?from=2026-01&to=2026-02&benchmark=network");
+        var pooled = BaselineOf(large.GetProperty("benchmark").GetProperty("periods"));
+        Assert.Equal((21, true), (pooled.GetProperty("people").GetInt32(), pooled.GetProperty("suppressed").GetBoolean())); // the rest is one person
+        var single = await reader.GetFromJsonAsync<JsonElement>("/api/reports/net-06?from=2026-01&to=2026-02&benchmark=network");
+        Assert.Equal("network", single.GetProperty("benchmark").GetProperty("of").GetString());
+        Assert.False(BaselineOf(single.GetProperty("benchmark").GetProperty("periods")).GetProperty("suppressed").GetBoolean());
+        Assert.True(BaselineOf(single.GetProperty("periods")).GetProperty("suppressed").GetBoolean());
+        var notSharing = await reader.GetAsync("/api/reports/net-03?from=2026-01&to=2026-02&benchmark=network");
+        Assert.Equal(HttpStatusCode.BadRequest, notSharing.StatusCode);
+        Assert.True((await notSharing.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("benchmark", out _));
     }
 
     private static string SettingOf(RawSubmission submission) => submission.Participant.EndsWith('0') || submission.Participant.EndsWith('5') ? "inpatient" : "community";

@@ -53,10 +53,7 @@ public sealed class NetworkPool(StorageClients storage, ReportRows reports, Serv
             var current = shares ? await reports.ReadMonthAsync(serviceId, month, Pool.Holds, ct) : null;
             var source = current?.Version ?? "";
 
-            var headerText = header is null ? null : EntityText.Read(header, "State");
-            var partRows = await Task.WhenAll(ReportState.GroupKeysOf(headerText).Select(k => ReadAsync(partition, $"{headerKey}|{k}", ct)));
-            var folded = ReportState.Assemble(headerText, partRows.OfType<TableEntity>()
-                .Select(r => KeyValuePair.Create(r.RowKey[(headerKey.Length + 1)..], EntityText.Read(r, "State")!)));
+            var folded = await ReadPartAsync(partition, header, ct);
             var now = current?.State ?? new ReportState();
             var change = Pool.Diff(folded, now);
             var pass = change.Take(MaxGroupsPerPass);
@@ -131,6 +128,22 @@ public sealed class NetworkPool(StorageClients storage, ReportRows reports, Serv
             .Select(g => KeyValuePair.Create(g.RowKey[GroupPrefix.Length..], EntityText.Read(g, "State")!))
             .Where(g => FigureGroup.IsWhole(g.Key) || (by == "setting" && Pool.Holds(g.Key))));
         return by == "service" ? Pool.WithServices(pool, PartsOf(await parts)) : pool;
+    }
+
+    /// <summary>A service's part of a pooled month as last folded (empty where it has none): what it adds to the pool.</summary>
+    public async Task<ReportState> ReadPartAsync(string serviceId, string month, CancellationToken ct)
+    {
+        var partition = PartitionKey(month);
+        return await ReadPartAsync(partition, await ReadAsync(partition, PartPrefix + serviceId, ct), ct);
+    }
+
+    /// <summary>A part from its header, as read, and the figure-group rows the header lists, read after it.</summary>
+    private async Task<ReportState> ReadPartAsync(string partition, TableEntity? header, CancellationToken ct)
+    {
+        var headerText = header is null ? null : EntityText.Read(header, "State");
+        var rows = await Task.WhenAll(ReportState.GroupKeysOf(headerText).Select(k => ReadAsync(partition, $"{header!.RowKey}|{k}", ct)));
+        return ReportState.Assemble(headerText, rows.OfType<TableEntity>()
+            .Select(r => KeyValuePair.Create(r.RowKey[(header!.RowKey.Length + 1)..], EntityText.Read(r, "State")!)));
     }
 
     /// <summary>Each service's part from its rows ("~from|{service}" and "~from|{service}|{key}").</summary>
