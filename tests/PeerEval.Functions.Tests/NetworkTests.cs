@@ -293,4 +293,23 @@ public sealed class NetworkTests
         Assert.Equal(HttpStatusCode.BadRequest, byTeam.StatusCode);
         Assert.True((await byTeam.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("by", out _));
     }
+
+    [Fact]
+    public async Task A_network_message_that_cannot_be_folded_is_poisoned_with_its_reason_and_listed_for_the_admin()
+    {
+        await using var app = await TestApp.StartAsync();
+        await app.Queue(app.Names.NetworkQueue).SendMessageAsync("""{ "serviceId": "demo", "month": "2026-13" }""");
+        var admin = app.Client(TestApp.AdminKey);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        JsonElement[] records = [];
+        // The reason is recorded on the last try, then the host moves the message to the poison queue.
+        while ((records.Length == 0 || (await app.Queue(app.Names.NetworkPoisonQueue).GetPropertiesAsync()).Value.ApproximateMessagesCount == 0)
+               && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+            records = (await admin.GetFromJsonAsync<JsonElement>("/api/manage/poison")).EnumerateArray().ToArray();
+        }
+        Assert.Contains("network fold", Assert.Single(records).GetProperty("reason").GetString());
+        Assert.Equal(1, (await app.Queue(app.Names.NetworkPoisonQueue).GetPropertiesAsync()).Value.ApproximateMessagesCount);
+    }
 }

@@ -10,10 +10,11 @@ namespace PeerEval.Functions.Network;
 
 /// <summary>
 /// The network's pooled months, in the `reports` table under partition "~network|{yyyy-MM}" (no service
-/// id starts with "~"): "~state" the pooled totals, "~group|{key}" each pooled figure group, and for each
-/// sharing service its part as last folded: "~from|{service}" (its totals, the groups it has rows for, and
-/// the version of the service's month it came from) with "~from|{service}|{key}" per figure group. The
-/// pool is the sum of the parts, so a report reads two things per month however many services share.
+/// id starts with "~"): "~state" the pooled totals and the list of pooled groups, "~group|{key}" each
+/// pooled figure group, and for each sharing service its part as last folded: "~from|{service}" (its
+/// totals, the groups it has rows for, and the version of the service's month it came from) with
+/// "~from|{service}|{key}" per figure group. The pool is the sum of the parts, so a report reads a month's
+/// totals and groups however many services share.
 /// </summary>
 public sealed class NetworkPool(StorageClients storage, ReportRows reports, ServiceDirectory services)
 {
@@ -59,10 +60,10 @@ public sealed class NetworkPool(StorageClients storage, ReportRows reports, Serv
             var pass = change.Take(MaxGroupsPerPass);
             var complete = pass.Groups.Count == change.Groups.Count;
 
-            var poolTotals = pass.Totals ? await ReadAsync(partition, TotalsRow, ct) : null;
+            var poolTotals = await ReadAsync(partition, TotalsRow, ct);
+            var poolTotalsText = poolTotals is null ? null : EntityText.Read(poolTotals, "State");
             var poolRows = (await Task.WhenAll(pass.Groups.Select(k => ReadAsync(partition, GroupPrefix + k, ct)))).OfType<TableEntity>().ToList();
-            var pool = ReportState.Assemble(poolTotals is null ? null : EntityText.Read(poolTotals, "State"),
-                poolRows.Select(r => KeyValuePair.Create(r.RowKey[GroupPrefix.Length..], EntityText.Read(r, "State")!)));
+            var pool = ReportState.Assemble(poolTotalsText, poolRows.Select(r => KeyValuePair.Create(r.RowKey[GroupPrefix.Length..], EntityText.Read(r, "State")!)));
             Pool.Replace(pool, folded, now, pass);
             var after = Pool.AfterPass(folded, now, pass);
 
@@ -92,8 +93,11 @@ public sealed class NetworkPool(StorageClients storage, ReportRows reports, Serv
                 else if (existing.TryGetValue(key, out var gone))
                     group.Add(TableTransactionActionType.Delete, gone, gone.ETag);
             }
-            if (pass.Totals)
-                AddGuarded(group, Row(partition, TotalsRow, pool.SerializeTotals([])), poolTotals);
+            // The totals list the pool's groups, so a report reads them by point reads: written when either changes.
+            var listed = ReportState.GroupKeysOf(poolTotalsText).ToHashSet(StringComparer.Ordinal);
+            var keys = listed.Except(pass.Groups).Union(pass.Groups.Where(pool.Groups.ContainsKey)).ToHashSet(StringComparer.Ordinal);
+            if (pass.Totals || !keys.SetEquals(listed))
+                AddGuarded(group, Row(partition, TotalsRow, pool.SerializeTotals(keys)), poolTotals);
             try
             {
                 await group.SubmitAsync(storage.Reports, ct);
@@ -109,24 +113,24 @@ public sealed class NetworkPool(StorageClients storage, ReportRows reports, Serv
     }
 
     /// <summary>
-    /// One pooled month: its totals by a point read and its figure groups by one range query of the
-    /// partition, so the cost of a report follows its months, never the number of sharing services.
-    /// Broken down by service, the services' parts are read too (a second range query: the answer
-    /// itself grows with the services).
+    /// One pooled month: its totals, then the figure groups they list, by point reads, as for a service's
+    /// month, so the cost of a report follows its months and groups, never the number of sharing services.
+    /// Broken down by service, the services' parts are read too, by one range query (the answer itself
+    /// grows with the services).
     /// </summary>
     /// <param name="by">`setting`, `service` or null.</param>
     public async Task<ReportState?> ReadMonthAsync(string month, string? by, CancellationToken ct)
     {
         var partition = PartitionKey(month);
-        var reading = ReadAsync(partition, TotalsRow, ct);
         var parts = by == "service" ? Range(partition, PartPrefix, ct) : Task.FromResult(new List<TableEntity>());
-        var groups = await Range(partition, GroupPrefix, ct);
-        var totals = await reading;
-        if (totals is null && groups.Count == 0)
+        if (await ReadAsync(partition, TotalsRow, ct) is not { } totals)
             return null;
-        var pool = ReportState.Assemble(totals is null ? null : EntityText.Read(totals, "State"), groups
-            .Select(g => KeyValuePair.Create(g.RowKey[GroupPrefix.Length..], EntityText.Read(g, "State")!))
-            .Where(g => FigureGroup.IsWhole(g.Key) || (by == "setting" && Pool.Holds(g.Key))));
+        var totalsText = EntityText.Read(totals, "State");
+        var groups = await Task.WhenAll(ReportState.GroupKeysOf(totalsText)
+            .Where(k => FigureGroup.IsWhole(k) || (by == "setting" && Pool.Holds(k)))
+            .Select(k => ReadAsync(partition, GroupPrefix + k, ct)));
+        var pool = ReportState.Assemble(totalsText, groups.OfType<TableEntity>()
+            .Select(g => KeyValuePair.Create(g.RowKey[GroupPrefix.Length..], EntityText.Read(g, "State")!)));
         return by == "service" ? Pool.WithServices(pool, PartsOf(await parts)) : pool;
     }
 
