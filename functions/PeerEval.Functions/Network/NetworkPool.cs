@@ -104,9 +104,9 @@ public sealed class NetworkPool(StorageClients storage, ReportRows reports, Serv
                 if (complete)
                     return;
             }
-            catch (TableTransactionFailedException e) when (e.Status is 409 or 412 && attempt < MaxAttempts)
+            catch (TableTransactionFailedException e) when (e.Status is 404 or 409 or 412 && attempt < MaxAttempts)
             {
-                // Another fold changed this part or a pooled row first: read again and redo.
+                // Another fold changed (or removed) this part or a pooled row first: read again and redo.
                 await Task.Delay(Random.Shared.Next(1, 10 * Math.Min(attempt, 10)), ct);
             }
         }
