@@ -55,7 +55,7 @@ if (hasCoreTools) {
 }
 children.push(app);
 app.on('exit', (code) => stopAll(code ?? 1));
-console.log(`PeerEval will answer on http://127.0.0.1:${port}/api/health (keys: dev-submit-demo, dev-report-all, dev-admin).`);
+console.log(`PeerEval will answer on http://127.0.0.1:${port}/api/health (keys: dev-submit-demo, dev-report-all, dev-admin, dev-network).`);
 
 function waitForPort(port, deadline = Date.now() + 60_000) {
   return new Promise((resolve, reject) => {

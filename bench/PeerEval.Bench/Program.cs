@@ -16,11 +16,19 @@ using PeerEval.Contracts;
 
 // `npm run bench`: starts its own Azurite, runs every measure against its same-run baseline,
 // prints the table and writes bench/results/latest.md and a dated JSON file. `--disclosure` prints
-// how much disclosure control suppresses on simulated services instead (no storage involved).
+// how much disclosure control suppresses on simulated services instead (no storage involved);
+// `--network` runs only the network-report phase (NetworkBench.cs) and prints its figures.
 var total = Stopwatch.StartNew();
 if (args.Contains("--disclosure"))
 {
     DisclosureSimulation.Run();
+    return;
+}
+if (args.Contains("--network"))
+{
+    var network = new BenchResults();
+    await NetworkBench.RunAsync(network);
+    Console.WriteLine(network.Markdown());
     return;
 }
 // Each phase gets an Azurite of its own: Azurite slows and stalls as it accumulates data, and a phase's
@@ -43,6 +51,7 @@ foreach (var phase in new Func<Task>[] { Ingest, HotOurs, HotNaive, HotDrain, Ma
         await phase();
     }
 }
+await NetworkBench.RunAsync(results, quick ? 50 : 500);
 // A quick run only checks the harness: its figures are printed, never recorded.
 if (quick)
     Console.WriteLine(results.Markdown());

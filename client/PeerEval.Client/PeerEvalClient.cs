@@ -52,12 +52,28 @@ public sealed class PeerEvalClient(HttpClient http)
         return await response.Content.ReadAsStringAsync(cancellationToken);
     }
 
-    private static string ReportPath(string serviceId, ReportQuery? query)
+    /// <summary>The pooled figures of the services that share with the network (a network key); with no query, the last 12 months.</summary>
+    public async Task<Report> GetNetworkReportAsync(ReportQuery? query = null, CancellationToken cancellationToken = default)
+    {
+        using var response = await http.GetAsync(WithQuery("api/network/report", query), cancellationToken);
+        return await ReadAsync<Report>(response, cancellationToken);
+    }
+
+    /// <summary>The peer roles of the services that share with the network, with totals (a network key).</summary>
+    public async Task<PeerRoleRegistry> GetPeerRolesAsync(CancellationToken cancellationToken = default)
+    {
+        using var response = await http.GetAsync("api/network/peer-roles", cancellationToken);
+        return await ReadAsync<PeerRoleRegistry>(response, cancellationToken);
+    }
+
+    private static string ReportPath(string serviceId, ReportQuery? query) => WithQuery($"api/reports/{Uri.EscapeDataString(serviceId)}", query);
+
+    private static string WithQuery(string path, ReportQuery? query)
     {
         var parameters = new[] { ("granularity", query?.Granularity), ("from", query?.From), ("to", query?.To), ("by", query?.By) }
             .Where(p => p.Item2 is not null)
             .Select(p => $"{p.Item1}={Uri.EscapeDataString(p.Item2!)}");
-        return $"api/reports/{Uri.EscapeDataString(serviceId)}?{string.Join('&', parameters)}";
+        return $"{path}?{string.Join('&', parameters)}";
     }
 
     private static async Task<T> ReadAsync<T>(HttpResponseMessage response, CancellationToken cancellationToken)

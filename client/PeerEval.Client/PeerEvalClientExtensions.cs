@@ -8,7 +8,7 @@ public sealed class PeerEvalClientOptions
     /// <summary>Where the app answers, for example https://peereval-xyz.azurewebsites.net/.</summary>
     public Uri? BaseAddress { get; set; }
 
-    /// <summary>A submit key (bound to your service) or a report key.</summary>
+    /// <summary>A submit key (bound to your service), a report key or a network key.</summary>
     public string ApiKey { get; set; } = "";
 }
 

@@ -26,6 +26,9 @@ public sealed record PeriodFigures(
 /// <summary>One part of a breakdown (`by` team, setting or peerWorker) with the same figures per period as the service.</summary>
 public sealed record BreakdownFigures(string By, string Value, IReadOnlyList<PeriodFigures> Periods);
 
+/// <summary>Pooled figures shown beside a service's own: `of` says which pool (`network`: every service that shares).</summary>
+public sealed record BenchmarkFigures(string Of, IReadOnlyList<PeriodFigures> Periods);
+
 public sealed record Report(
     string ServiceId,
     string Granularity,
@@ -34,4 +37,5 @@ public sealed record Report(
     DateTimeOffset GeneratedAt,
     int MinCellSize,
     IReadOnlyList<PeriodFigures> Periods,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<BreakdownFigures>? Groups = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<BreakdownFigures>? Groups = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] BenchmarkFigures? Benchmark = null);

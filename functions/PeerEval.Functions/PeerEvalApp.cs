@@ -5,6 +5,7 @@ using PeerEval.Functions.Dashboard;
 using PeerEval.Functions.Forms;
 using PeerEval.Functions.Hosting;
 using PeerEval.Functions.Instruments;
+using PeerEval.Functions.Network;
 using PeerEval.Functions.Reports;
 using PeerEval.Functions.Storage;
 using PeerEval.Functions.Submissions;
@@ -34,6 +35,7 @@ public static class PeerEvalApp
         builder.AddInvitations();
         builder.AddAggregation();
         builder.AddReports();
+        builder.AddNetwork();
         return builder;
     }
 }

@@ -50,7 +50,7 @@ public sealed class ContributionTests
         Assert.Equal(0, contributions["2026-03"].Groups[FollowupChange].EarlierMonths);
     }
 
-    private static readonly Gen<List<Observation>> Histories =
+    internal static readonly Gen<List<Observation>> Histories =
         Gen.Select(Gen.Int[0, 5], Gen.Int[0, 17], Gen.Int[1, 28], Gen.Int[8, 40], Gen.Int[0, 3], Gen.Int[0, 60])
             .Select((occasion, month, day, score, stay, days) =>
             {

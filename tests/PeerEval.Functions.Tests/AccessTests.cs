@@ -38,6 +38,8 @@ public sealed class AccessTests : IAsyncLifetime
         { "GET", "/api/dashboard/demo/plot.svg?plot=length-of-stay", "", "report" },
         { "POST", "/api/manage/poison/replay", "", "admin" },
         { "PUT", "/api/manage/instruments/x-test", "{}", "admin" },
+        { "GET", "/api/network/report?from=2026-01&to=2026-02", "", "network" },
+        { "GET", "/api/network/peer-roles", "", "network" },
     };
 
     [Fact]
@@ -74,7 +76,10 @@ public sealed class AccessTests : IAsyncLifetime
     [MemberData(nameof(ProtectedRoutes))]
     public async Task A_key_of_the_wrong_role_gets_403_and_the_right_one_gets_through(string method, string path, string body, string role)
     {
-        var keys = new Dictionary<string, string> { ["submit"] = TestApp.SubmitKey, ["report"] = TestApp.ReportKey, ["admin"] = TestApp.AdminKey };
+        var keys = new Dictionary<string, string>
+        {
+            ["submit"] = TestApp.SubmitKey, ["report"] = TestApp.ReportKey, ["admin"] = TestApp.AdminKey, ["network"] = TestApp.NetworkKey,
+        };
         var allowed = role == "submit" && method == "GET" ? new[] { "submit", "admin" } : [role];
         foreach (var (name, key) in keys)
         {

@@ -95,7 +95,7 @@ public sealed class ClientAndDocsTests : IAsyncLifetime
         Assert.True(submit.GetProperty("responses").TryGetProperty("202", out _));
         Assert.True(submit.GetProperty("responses").TryGetProperty("401", out _));
         var report = document.GetProperty("paths").GetProperty("/api/reports/{serviceId}").GetProperty("get");
-        Assert.Equal(["serviceId", "granularity", "from", "to", "by"], report.GetProperty("parameters").EnumerateArray().Select(p => p.GetProperty("name").GetString()));
+        Assert.Equal(["serviceId", "granularity", "from", "to", "by", "benchmark"], report.GetProperty("parameters").EnumerateArray().Select(p => p.GetProperty("name").GetString()));
         Assert.True(report.GetProperty("responses").TryGetProperty("404", out _));
         Assert.True(submit.GetProperty("requestBody").GetProperty("content").TryGetProperty("application/json", out _));
     }

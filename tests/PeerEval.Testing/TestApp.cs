@@ -20,6 +20,7 @@ public sealed class TestApp : IAsyncDisposable
     public const string SubmitKey = "dev-submit-demo";
     public const string ReportKey = "dev-report-all";
     public const string AdminKey = "dev-admin";
+    public const string NetworkKey = "dev-network";
     public const string ParticipantKey = "test-participant-key-0123456789";
 
     private readonly FunctionsHostStandIn _host;

@@ -55,6 +55,39 @@ public sealed class ReportState
         }
     }
 
+    /// <summary>
+    /// Adds (sign +1) or takes away (sign -1) another month's totals and the named figure groups of it:
+    /// how a pool of services replaces one member's part with exact counts.
+    /// </summary>
+    public void Merge(ReportState other, int sign, IEnumerable<string> groups, bool totals)
+    {
+        if (totals)
+        {
+            Submissions += sign * other.Submissions;
+            foreach (var (pattern, count) in other.Participants.ByEarlierMonths)
+                Participants.Add(pattern, sign * count);
+        }
+        foreach (var key in groups)
+        {
+            if (!other.Groups.TryGetValue(key, out var group))
+                continue;
+            var state = Groups.TryGetValue(key, out var s) ? s : Groups[key] = new FigureState();
+            foreach (var (value, count) in group.Values.Bins)
+                state.Values.Add(value, sign * count);
+            foreach (var (pattern, count) in group.People.ByEarlierMonths)
+                state.People.Add(pattern, sign * count);
+            state.Assessed += sign * group.Assessed;
+            state.Improved += sign * group.Improved;
+            state.Deteriorated += sign * group.Deteriorated;
+            if (state.IsEmpty)
+                Groups.Remove(key);
+        }
+    }
+
+    /// <summary>Whether the submissions and participants of two months are the same.</summary>
+    public bool TotalsEqual(ReportState other) =>
+        Submissions == other.Submissions && Participants.ByEarlierMonths.SequenceEqual(other.Participants.ByEarlierMonths);
+
     private sealed record Dto(long Submissions, SortedDictionary<int, long> Participants, SortedDictionary<string, GroupDto> Groups);
 
     /// <param name="Groups">The figure groups the month has rows for, so a reader can fetch them by key.</param>

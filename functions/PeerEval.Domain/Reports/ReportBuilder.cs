@@ -19,10 +19,11 @@ public static class ReportBuilder
     /// <param name="secondarySuppression">Off only to show, in tests, what the residue rule prevents.</param>
     /// <param name="respondentOf">Who answers an instrument, by its id; people supported, where unknown.</param>
     /// <param name="by">A breakdown dimension (team, setting, peerWorker): adds a group of figures per value.</param>
+    /// <param name="alsoRequired">A further condition for publishing a figure group in a period (a benchmark's, say), on top of disclosure control.</param>
     public static Report Build(
         string serviceId, ReportingCalendar calendar, ReportPeriod from, ReportPeriod to, Func<int, ReportState?> months,
         int minCellSize, DateTimeOffset generatedAt, bool secondarySuppression = true, Func<string, Respondent>? respondentOf = null,
-        string? by = null)
+        string? by = null, Func<string, ReportPeriod, bool>? alsoRequired = null)
     {
         var respondent = respondentOf ?? (_ => Respondent.Person);
         var periods = calendar.Range(from, to).ToList();
@@ -31,7 +32,7 @@ public static class ReportBuilder
             .SelectMany(year => Disclosure.Publishable(calendar, year, months, minCellSize, secondarySuppression))
             .ToHashSet();
         PeriodFigures Figures(ReportPeriod p, Breakdown? within) =>
-            FiguresOf(p, months, within, group => minCellSize > 0 && !published.Contains((group, p.Name)), respondent);
+            FiguresOf(p, months, within, group => minCellSize > 0 && !(published.Contains((group, p.Name)) && (alsoRequired?.Invoke(group, p) ?? true)), respondent);
 
         List<BreakdownFigures>? groups = null;
         if (by is not null)

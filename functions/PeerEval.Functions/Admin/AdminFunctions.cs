@@ -1,17 +1,21 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
+using PeerEval.Contracts;
 using PeerEval.Domain;
+using PeerEval.Domain.Network;
 using PeerEval.Functions.Aggregation;
 using PeerEval.Functions.Auth;
 using PeerEval.Functions.Forms;
 using PeerEval.Functions.Hosting;
+using PeerEval.Functions.Network;
 using PeerEval.Functions.Services;
 
 namespace PeerEval.Functions.Admin;
 
 public sealed record ServiceRequest(
-    string? Name = null, IReadOnlyList<string>? AllowedOrigins = null, bool? PublicForms = null, CrisisContact? CrisisContact = null, PrivacyNotice? PrivacyNotice = null);
+    string? Name = null, IReadOnlyList<string>? AllowedOrigins = null, bool? PublicForms = null, CrisisContact? CrisisContact = null, PrivacyNotice? PrivacyNotice = null,
+    IReadOnlyList<PeerRole?>? PeerRoles = null, bool? ShareWithNetwork = null);
 
 public sealed record KeyRequest(KeyRole Role, IReadOnlyList<string> Services);
 
@@ -24,7 +28,7 @@ public sealed record IssuedKey(string KeyId, string Key, KeyRole Role, IReadOnly
 /// function route that starts with `admin` for its own management API.
 /// </summary>
 [Authorize(Policy = KeyPolicies.Admin)]
-public sealed class AdminFunctions(ServiceDirectory services, ApiKeyStore keys, Rebuilder rebuilder, Erasure erasure, PoisonMessages poison)
+public sealed class AdminFunctions(ServiceDirectory services, ApiKeyStore keys, Rebuilder rebuilder, Erasure erasure, PoisonMessages poison, NetworkFeed network)
 {
     [Function("PutService")]
     [ProducesResponseType<ServiceDefinition>(200)]
@@ -45,11 +49,17 @@ public sealed class AdminFunctions(ServiceDirectory services, ApiKeyStore keys, 
         if (body.Name is { Length: > 200 })
             errors.Add("name", "At most 200 characters.");
         FormSettings.Validate(body.CrisisContact, body.PrivacyNotice, errors);
+        PeerRoles.Validate(body.PeerRoles, errors);
         if (!errors.IsEmpty)
             return ApiConventions.ValidationProblem(errors);
 
-        var definition = new ServiceDefinition(serviceId, body.Name ?? serviceId, origins, body.PublicForms ?? false, body.CrisisContact, body.PrivacyNotice);
+        var definition = new ServiceDefinition(serviceId, body.Name ?? serviceId, origins, body.PublicForms ?? false, body.CrisisContact, body.PrivacyNotice,
+            [.. (body.PeerRoles ?? []).OfType<PeerRole>()], body.ShareWithNetwork ?? false);
+        var shared = await services.SharesWithNetworkAsync(serviceId, ct);
         await services.SaveAsync(definition, ct);
+        // Joining folds the service's months into the pool, leaving withdraws them; both after the save, so the folds see it.
+        if (shared || definition.ShareWithNetwork)
+            await network.ServiceChangedAsync(serviceId, ct);
         return TypedResults.Ok(definition);
     }
 
@@ -110,6 +120,8 @@ public sealed class AdminFunctions(ServiceDirectory services, ApiKeyStore keys, 
             errors.Add("services", "A submit key is bound to exactly one service.");
         if (body.Role == KeyRole.Report && scope.Count == 0)
             errors.Add("services", "List the services this key may read, or \"*\" for all.");
+        if (body.Role == KeyRole.Network && scope.Count > 0)
+            errors.Add("services", "A network key reads the pooled figures of sharing services only; list no services.");
         for (var i = 0; i < scope.Count; i++)
             if (scope[i] != ApiKey.AllServices && !Routes.ServiceId().IsMatch(scope[i]))
                 errors.Add($"services[{i}]", "Not a service id.");

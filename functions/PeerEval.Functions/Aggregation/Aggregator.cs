@@ -18,7 +18,7 @@ public sealed record MessageResult(string? FailureReason, SubmissionMessage? Mes
 /// participant and one transaction per report month, however many messages touch it. Each step is
 /// idempotent, so a crash anywhere is healed by redelivery.
 /// </summary>
-public sealed class Aggregator(SubmissionStore submissions, ParticipantLedger ledger, ReportRows reports, ILogger<Aggregator> logger)
+public sealed class Aggregator(SubmissionStore submissions, ParticipantLedger ledger, ReportRows reports, Network.NetworkFeed network, ILogger<Aggregator> logger)
 {
     private const int Parallelism = 8;
 
@@ -141,14 +141,22 @@ public sealed class Aggregator(SubmissionStore submissions, ParticipantLedger le
             await ApplyToReportsAsync([participant], ct);
     }
 
-    /// <summary>Writes every month the participants touch, one transaction per month for all of them.</summary>
-    public Task ApplyToReportsAsync(IReadOnlyList<ParticipantState> participants, CancellationToken ct) =>
-        Parallel.ForEachAsync(
-            participants
-                .SelectMany(p => p.Months.Select(month => (p.ServiceId, Month: month, Participant: p)))
-                .GroupBy(x => (x.ServiceId, x.Month), x => x.Participant),
-            new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = ct },
+    /// <summary>
+    /// Writes every month the participants touch, one transaction per month for all of them, then asks the
+    /// network to fold them (even months this try found already written: an earlier try may have written
+    /// them and failed before asking).
+    /// </summary>
+    public async Task ApplyToReportsAsync(IReadOnlyList<ParticipantState> participants, CancellationToken ct)
+    {
+        var months = participants
+            .SelectMany(p => p.Months.Select(month => (p.ServiceId, Month: month, Participant: p)))
+            .GroupBy(x => (x.ServiceId, x.Month), x => x.Participant)
+            .ToList();
+        await Parallel.ForEachAsync(months, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = ct },
             async (month, token) => await reports.ApplyAsync(month.Key.ServiceId, month.Key.Month, month.ToList(), token));
+        await Task.WhenAll(months.GroupBy(m => m.Key.ServiceId, m => m.Key.Month)
+            .Select(service => network.MonthsChangedAsync(service.Key, service.ToList(), ct)));
+    }
 
     private static MessageResult Parse(string text)
     {

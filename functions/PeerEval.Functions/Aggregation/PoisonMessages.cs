@@ -1,25 +1,19 @@
 using Azure;
 using Azure.Data.Tables;
+using Azure.Storage.Queues;
 using PeerEval.Functions.Submissions;
 
 namespace PeerEval.Functions.Aggregation;
 
 /// <summary>
 /// Keeps the reason a message was given up on (the poison queue holds only the message itself), and
-/// replays poison messages once their cause is fixed.
+/// replays poison messages once their cause is fixed: the submissions' and the network's.
 /// </summary>
 public sealed class PoisonMessages(Storage.StorageClients storage, SubmissionStore submissions, Aggregator aggregator, TimeProvider clock, ILogger<PoisonMessages> logger)
 {
     public async Task RecordAsync(string messageId, string messageText, SubmissionMessage? message, string reason, long dequeueCount, CancellationToken ct)
     {
-        logger.LogWarning("Message {MessageId} failed {DequeueCount} times and is poisoned: {Reason}", messageId, dequeueCount, reason);
-        await storage.Failures.UpsertEntityAsync(new TableEntity(storage.Names.PoisonQueue, messageId)
-        {
-            ["Message"] = messageText.Length > 1024 ? messageText[..1024] : messageText,
-            ["Reason"] = reason,
-            ["DequeueCount"] = dequeueCount,
-            ["FailedAt"] = clock.GetUtcNow(),
-        }, TableUpdateMode.Replace, ct);
+        await RecordReasonAsync(storage.Names.PoisonQueue, messageId, messageText, reason, dequeueCount, ct);
         // An erased submission stays erased: a tombstone is never shown as rejected, nor replayed.
         if (message is null || (await submissions.FindAsync(message.ServiceId, message.SubmissionId, ct))?.Status == SubmissionStatus.Erased)
             return;
@@ -35,29 +29,54 @@ public sealed class PoisonMessages(Storage.StorageClients storage, SubmissionSto
         }
     }
 
-    /// <summary>Sends every poison message back to the work queue, except those of erased submissions; returns how many.</summary>
-    public async Task<int> ReplayAsync(CancellationToken ct)
+    /// <summary>Why a message of the given poison queue was given up on (never its content beyond the message itself).</summary>
+    public async Task RecordReasonAsync(string poisonQueue, string messageId, string messageText, string reason, long dequeueCount, CancellationToken ct)
+    {
+        logger.LogWarning("Message {MessageId} failed {DequeueCount} times and is poisoned: {Reason}", messageId, dequeueCount, reason);
+        await storage.Failures.UpsertEntityAsync(new TableEntity(poisonQueue, messageId)
+        {
+            ["Message"] = messageText.Length > 1024 ? messageText[..1024] : messageText,
+            ["Reason"] = reason,
+            ["DequeueCount"] = dequeueCount,
+            ["FailedAt"] = clock.GetUtcNow(),
+        }, TableUpdateMode.Replace, ct);
+    }
+
+    /// <summary>Sends every poison message back to its work queue, except those of erased submissions; returns how many.</summary>
+    public async Task<int> ReplayAsync(CancellationToken ct) =>
+        await ReplayAsync(storage.PoisonQueue, storage.SubmissionQueue, AdmitSubmissionAsync, ct)
+        // A network fold reads everything afresh, so its messages go back as they are.
+        + await ReplayAsync(storage.NetworkPoisonQueue, storage.NetworkQueue, (_, _) => Task.FromResult(true), ct);
+
+    private async Task<int> ReplayAsync(QueueClient poison, QueueClient work, Func<string, CancellationToken, Task<bool>> admit, CancellationToken ct)
     {
         var replayed = 0;
         while (true)
         {
-            var batch = (await storage.PoisonQueue.ReceiveMessagesAsync(32, TimeSpan.FromMinutes(1), ct)).Value;
+            var batch = (await poison.ReceiveMessagesAsync(32, TimeSpan.FromMinutes(1), ct)).Value;
             if (batch.Length == 0)
                 return replayed;
             foreach (var poisoned in batch)
             {
-                var message = ReadMessage(poisoned.MessageText);
-                var erased = message is not null && (await submissions.FindAsync(message.ServiceId, message.SubmissionId, ct))?.Status == SubmissionStatus.Erased;
-                if (message is not null && !erased)
-                    await submissions.SetStatusAsync(message.ServiceId, message.SubmissionId, SubmissionStatus.Queued, null, ct);
-                if (!erased)
+                if (await admit(poisoned.MessageText, ct))
                 {
-                    await storage.SubmissionQueue.SendMessageAsync(poisoned.MessageText, ct);
+                    await work.SendMessageAsync(poisoned.MessageText, ct);
                     replayed++;
                 }
-                await storage.PoisonQueue.DeleteMessageAsync(poisoned.MessageId, poisoned.PopReceipt, ct);
+                await poison.DeleteMessageAsync(poisoned.MessageId, poisoned.PopReceipt, ct);
             }
         }
+    }
+
+    /// <summary>A submission goes back queued, unless it was erased meanwhile.</summary>
+    private async Task<bool> AdmitSubmissionAsync(string text, CancellationToken ct)
+    {
+        var message = ReadMessage(text);
+        if (message is not null && (await submissions.FindAsync(message.ServiceId, message.SubmissionId, ct))?.Status == SubmissionStatus.Erased)
+            return false;
+        if (message is not null)
+            await submissions.SetStatusAsync(message.ServiceId, message.SubmissionId, SubmissionStatus.Queued, null, ct);
+        return true;
     }
 
     private static SubmissionMessage? ReadMessage(string text)
@@ -75,7 +94,8 @@ public sealed class PoisonMessages(Storage.StorageClients storage, SubmissionSto
     public async Task<IReadOnlyList<PoisonRecord>> ListAsync(CancellationToken ct)
     {
         var records = new List<PoisonRecord>();
-        await foreach (var entity in storage.Failures.QueryAsync<TableEntity>(e => e.PartitionKey == storage.Names.PoisonQueue, cancellationToken: ct))
+        var (submissionPoison, networkPoison) = (storage.Names.PoisonQueue, storage.Names.NetworkPoisonQueue);
+        await foreach (var entity in storage.Failures.QueryAsync<TableEntity>(e => e.PartitionKey == submissionPoison || e.PartitionKey == networkPoison, cancellationToken: ct))
             records.Add(new PoisonRecord(entity.RowKey, entity.GetString("Message"), entity.GetString("Reason"), entity.GetInt64("DequeueCount") ?? 0, entity.GetDateTimeOffset("FailedAt")));
         return records;
     }

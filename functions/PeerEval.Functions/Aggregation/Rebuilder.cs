@@ -11,7 +11,7 @@ public sealed record RebuildSummary(string ServiceId, int Submissions, int Parti
 /// each participant's history as a new version, and writes the months again. An admin repair, meant
 /// for when the queue is quiet.
 /// </summary>
-public sealed class Rebuilder(SubmissionStore store, ParticipantLedger ledger, ReportRows reports, Aggregator aggregator)
+public sealed class Rebuilder(SubmissionStore store, ParticipantLedger ledger, ReportRows reports, Aggregator aggregator, Network.NetworkFeed network)
 {
     public async Task<RebuildSummary> RebuildAsync(string serviceId, CancellationToken ct)
     {
@@ -26,7 +26,7 @@ public sealed class Rebuilder(SubmissionStore store, ParticipantLedger ledger, R
             submissions++;
         }
 
-        await reports.DeleteAllAsync(serviceId, ct);
+        var deleted = await reports.DeleteAllAsync(serviceId, ct);
         var hashes = histories.Keys.ToHashSet(StringComparer.Ordinal);
         await foreach (var participant in ledger.ListAsync(serviceId, ct))
             hashes.Add(participant.ParticipantHash);
@@ -35,6 +35,8 @@ public sealed class Rebuilder(SubmissionStore store, ParticipantLedger ledger, R
         await Parallel.ForEachAsync(hashes, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct }, async (hash, token) =>
             participants.Add(await ledger.ReplaceAsync(serviceId, hash, histories.GetValueOrDefault(hash) ?? [], token)));
         await aggregator.ApplyToReportsAsync(participants.ToList(), ct);
+        // Months written again were sent to the network as they were written; those left empty are sent here.
+        await network.MonthsDeletedAsync(serviceId, deleted, ct);
         return new RebuildSummary(serviceId, submissions, histories.Count);
     }
 }

@@ -8,6 +8,9 @@ using PeerEval.Contracts;
 
 namespace PeerEval.Functions.Aggregation;
 
+/// <param name="Version">The ETag of the month's totals: every write to the month changes it.</param>
+public sealed record StoredMonth(ReportState State, string Version);
+
 /// <summary>
 /// Report rows: partition "{service}|{yyyy-MM}" holds the month's totals ("~state"), one row per figure
 /// group ("~group|{key}": no single row has to hold a whole month, however many values it sees), and one
@@ -132,18 +135,38 @@ public sealed class ReportRows(Storage.StorageClients storage)
     /// first and every write changes them, so the groups read after are at least as new.
     /// </summary>
     /// <param name="by">A breakdown dimension whose rows are read too; without one, only the service's own figures are.</param>
-    public async Task<ReportState?> ReadStateAsync(string serviceId, string month, string? by, CancellationToken ct)
+    public async Task<ReportState?> ReadStateAsync(string serviceId, string month, string? by, CancellationToken ct) =>
+        (await ReadMonthAsync(serviceId, month, k => FigureGroup.IsWhole(k) || (by is not null && k.StartsWith(Breakdown.PrefixOf(by), StringComparison.Ordinal)), ct))?.State;
+
+    /// <summary>
+    /// A month with the figure groups asked for, and the ETag of its totals, which every write to the
+    /// month changes: the version the network pool records it folded.
+    /// </summary>
+    public async Task<StoredMonth?> ReadMonthAsync(string serviceId, string month, Func<string, bool> groups, CancellationToken ct)
     {
         var partitionKey = PartitionKey(serviceId, month);
         if (await ReadAsync(partitionKey, StateRow, ct) is not { HasValue: true } totals)
             return null;
         var totalsText = EntityText.Read(totals.Value!, "State");
-        var wanted = ReportState.GroupKeysOf(totalsText)
-            .Where(k => FigureGroup.IsWhole(k) || (by is not null && k.StartsWith(Breakdown.PrefixOf(by), StringComparison.Ordinal)));
-        var groups = await Task.WhenAll(wanted.Select(k => ReadAsync(partitionKey, GroupRowPrefix + k, ct)));
-        return ReportState.Assemble(totalsText, groups.Where(g => g is { HasValue: true })
-            .Select(g => KeyValuePair.Create(g!.Value!.RowKey[GroupRowPrefix.Length..], EntityText.Read(g.Value, "State")!)));
+        var rows = await Task.WhenAll(ReportState.GroupKeysOf(totalsText).Where(groups).Select(k => ReadAsync(partitionKey, GroupRowPrefix + k, ct)));
+        return new StoredMonth(ReportState.Assemble(totalsText, rows.Where(g => g is { HasValue: true })
+            .Select(g => KeyValuePair.Create(g!.Value!.RowKey[GroupRowPrefix.Length..], EntityText.Read(g.Value, "State")!))), totals.Value!.ETag.ToString());
     }
+
+    /// <summary>The month's version (the ETag of its totals) by one point read, or null where nothing was recorded.</summary>
+    public async Task<string?> ReadVersionAsync(string serviceId, string month, CancellationToken ct) =>
+        await ReadAsync(PartitionKey(serviceId, month), StateRow, ct) is { HasValue: true } totals ? totals.Value!.ETag.ToString() : null;
+
+    /// <summary>
+    /// Every month (yyyy-MM) the service has report rows for. The query ranges over the service's
+    /// partitions, participant rows included, so it is for rare admin work such as joining the network.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> ListMonthsAsync(string serviceId, CancellationToken ct) =>
+        await storage.Reports.QueryAsync<TableEntity>(
+                e => e.PartitionKey.CompareTo(serviceId + "|") >= 0 && e.PartitionKey.CompareTo(serviceId + "}") < 0 && e.RowKey == StateRow,
+                select: ["PartitionKey"], cancellationToken: ct)
+            .Select(e => e.PartitionKey[(serviceId.Length + 1)..])
+            .ToListAsync(ct);
 
     /// <summary>
     /// Removes a participant's own row from each month they touched, once that row holds nothing newer
@@ -168,9 +191,10 @@ public sealed class ReportRows(Storage.StorageClients storage)
         }
     }
 
-    /// <summary>Removes every report row of a service, partition by partition (rebuild starts from nothing).</summary>
-    public async Task DeleteAllAsync(string serviceId, CancellationToken ct)
+    /// <summary>Removes every report row of a service, partition by partition (rebuild starts from nothing); answers the months it emptied.</summary>
+    public async Task<IReadOnlyList<string>> DeleteAllAsync(string serviceId, CancellationToken ct)
     {
+        var months = new SortedSet<string>(StringComparer.Ordinal);
         var rows = storage.Reports.QueryAsync<TableEntity>(
             e => e.PartitionKey.CompareTo(serviceId + "|") >= 0 && e.PartitionKey.CompareTo(serviceId + "}") < 0,
             select: ["PartitionKey", "RowKey"], cancellationToken: ct);
@@ -184,9 +208,11 @@ public sealed class ReportRows(Storage.StorageClients storage)
             }
             group ??= new EntityGroup(row.PartitionKey);
             group.Add(TableTransactionActionType.Delete, row, ETag.All);
+            months.Add(row.PartitionKey[(serviceId.Length + 1)..]);
         }
         if (group is not null)
             await group.SubmitAsync(storage.Reports, ct);
+        return [.. months];
     }
 
     private static MonthContribution? ReadContribution(TableEntity row) =>

@@ -8,7 +8,8 @@ using Microsoft.Extensions.Options;
 
 namespace PeerEval.Functions.Auth;
 
-public enum KeyRole { Submit, Report, Admin }
+/// <summary>What a key may do; a network key reads the network view only, never one service's figures.</summary>
+public enum KeyRole { Submit, Report, Admin, Network }
 
 public sealed record ApiKey(string KeyId, KeyRole Role, IReadOnlyList<string> Services, bool Revoked)
 {

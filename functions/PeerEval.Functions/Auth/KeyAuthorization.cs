@@ -15,6 +15,8 @@ public static class KeyPolicies
     public const string SubmitOrAdmin = "submit-or-admin";
     public const string Report = "report";
     public const string Admin = "admin";
+    /// <summary>The network view: pooled figures only, so no service's own route admits this role.</summary>
+    public const string Network = "network";
 
     public static FunctionsApplicationBuilder AddKeyAuthorization(this FunctionsApplicationBuilder builder)
     {
@@ -26,7 +28,8 @@ public static class KeyPolicies
             .AddPolicy(SubmitOrAdmin, p => p.RequireRole(nameof(KeyRole.Submit), nameof(KeyRole.Admin)).AddRequirements(ServiceScope.Requirement)
                 .RequireAssertion(c => c.User.ApiKey() is not { IsFormToken: true }))
             .AddPolicy(Report, p => p.RequireRole(nameof(KeyRole.Report)).AddRequirements(ServiceScope.Requirement))
-            .AddPolicy(Admin, p => p.RequireRole(nameof(KeyRole.Admin)));
+            .AddPolicy(Admin, p => p.RequireRole(nameof(KeyRole.Admin)))
+            .AddPolicy(Network, p => p.RequireRole(nameof(KeyRole.Network)));
         builder.Services.AddSingleton<IAuthorizationHandler, ServiceScopeHandler>();
         builder.UseMiddleware<KeyAuthorizationMiddleware>();
         return builder;
@@ -84,7 +87,7 @@ internal sealed class KeyAuthorizationMiddleware(IAuthorizationService authoriza
         if (!(await authorization.AuthorizeAsync(http.User, scope, policy)).Succeeded)
         {
             Answer(context, TypedResults.Problem(statusCode: 403, title: "This key may not do that.",
-                detail: "Each key has one role (submit, report or admin) and is bound to its services; ask an admin for a key that covers this."));
+                detail: "Each key has one role (submit, report, network or admin) and is bound to its services; ask an admin for a key that covers this."));
             return;
         }
         await next(context);

@@ -5,6 +5,7 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
 using PeerEval.Domain;
 using PeerEval.Domain.Aggregation;
+using PeerEval.Domain.Network;
 using PeerEval.Domain.Reports;
 using PeerEval.Functions.Aggregation;
 using PeerEval.Functions.Auth;
@@ -42,7 +43,8 @@ public sealed record LoadedReport(Report? Report, IResult? Refusal);
 /// Reads a report request's granularity and range, and builds the report from storage: the one path
 /// by which the report API and the dashboard get their figures, so they always show the same.
 /// </summary>
-public sealed class ReportSource(ReportRows reports, ServiceDirectory services, Instruments.InstrumentCatalog catalog, IOptions<ReportingOptions> options, TimeProvider clock)
+public sealed class ReportSource(
+    ReportRows reports, ServiceDirectory services, Instruments.InstrumentCatalog catalog, Network.NetworkPool pool, IOptions<ReportingOptions> options, TimeProvider clock)
 {
     /// <summary>Ten years of months in one report at the most.</summary>
     public const int MaxMonths = 120;
@@ -57,6 +59,55 @@ public sealed class ReportSource(ReportRows reports, ServiceDirectory services, 
 
     public async Task<LoadedReport> LoadAsync(HttpRequest request, string serviceId, CancellationToken ct)
     {
+        var loaded = await LoadAsync(request, serviceId, Breakdown.Dimensions, async token => await services.FindAsync(serviceId, token) is not null,
+            (month, by, token) => reports.ReadStateAsync(serviceId, month, by, token), ct);
+        string? benchmark = request.Query["benchmark"];
+        return loaded.Report is { } report && benchmark is not null ? await WithBenchmarkAsync(report, serviceId, benchmark, ct) : loaded;
+    }
+
+    /// <summary>
+    /// The network's pooled figures beside a sharing service's own (`benchmark=network`), for the same
+    /// periods, each figure group shown only where the rest of the pool, which the service could work
+    /// out by subtracting its own, holds no one or is publishable itself.
+    /// </summary>
+    private async Task<LoadedReport> WithBenchmarkAsync(Report report, string serviceId, string benchmark, CancellationToken ct)
+    {
+        var errors = new ErrorBag();
+        if (benchmark != Network.NetworkPool.ReportId)
+            errors.Add("benchmark", "Must be network.");
+        else if (!await services.SharesWithNetworkAsync(serviceId, ct))
+            errors.Add("benchmark", "Only a service that shares with the network sees the network's figures.");
+        if (!errors.IsEmpty)
+            return new(null, ApiConventions.ValidationProblem(errors));
+
+        var calendar = new ReportingCalendar(options.Value.YearStartMonth);
+        ReportingCalendar.TryParseGranularity(report.Granularity, out var granularity);
+        calendar.TryParse(granularity, report.From, out var from);
+        calendar.TryParse(granularity, report.To, out var to);
+        var months = ReportBuilder.MonthsToRead(calendar, from, to).ToList();
+        var pooled = await Task.WhenAll(months.Select(m => pool.ReadMonthAsync(ReportingCalendar.MonthName(m), null, ct)));
+        var parts = await Task.WhenAll(months.Select(m => pool.ReadPartAsync(serviceId, ReportingCalendar.MonthName(m), ct)));
+        var poolByMonth = months.Zip(pooled).ToDictionary(x => x.First, x => x.Second);
+        var partByMonth = months.Zip(parts).ToDictionary(x => x.First, x => (ReportState?)x.Second);
+        var rest = Benchmark.Rest(poolByMonth.GetValueOrDefault, partByMonth.GetValueOrDefault);
+        var years = months.Select(calendar.YearOf).Distinct().ToList();
+        var figures = ReportBuilder.Build(Network.NetworkPool.ReportId, calendar, from, to, poolByMonth.GetValueOrDefault, options.Value.MinCellSize,
+            report.GeneratedAt, respondentOf: RespondentOf(await catalog.GetAllAsync(ct)), alsoRequired: Benchmark.MayShow(calendar, years, rest, options.Value.MinCellSize));
+        return new(report with { Benchmark = new BenchmarkFigures(Network.NetworkPool.ReportId, figures.Periods) }, null);
+    }
+
+    private static Func<string, Domain.Instruments.Respondent> RespondentOf(IReadOnlyDictionary<string, Domain.Instruments.InstrumentDefinition> instruments) =>
+        id => instruments.TryGetValue(id, out var instrument) ? instrument.Respondent : Domain.Instruments.Respondent.Person;
+
+    /// <summary>
+    /// A report of any monthly states, a service's or the network's pool: the request's periods and
+    /// breakdown (one of <paramref name="dimensions"/>), whether the report exists (else 404), and how to
+    /// read one month (yyyy-MM) with a breakdown's groups, or null where nothing was recorded.
+    /// </summary>
+    public async Task<LoadedReport> LoadAsync(
+        HttpRequest request, string reportId, IReadOnlyList<string> dimensions, Func<CancellationToken, Task<bool>> exists,
+        Func<string, string?, CancellationToken, Task<ReportState?>> readMonth, CancellationToken ct)
+    {
         var now = clock.GetUtcNow();
         var calendar = new ReportingCalendar(options.Value.YearStartMonth);
         var errors = new ErrorBag();
@@ -70,20 +121,19 @@ public sealed class ReportSource(ReportRows reports, ServiceDirectory services, 
         if (errors.IsEmpty && to.LastMonth - from.FirstMonth + 1 > MaxMonths)
             errors.Add("to", $"A report spans at most {MaxMonths} months.");
         string? by = request.Query["by"];
-        if (by is not null && !Breakdown.Dimensions.Contains(by))
-            errors.Add("by", "Must be team, setting or peerWorker.");
+        if (by is not null && !dimensions.Contains(by))
+            errors.Add("by", $"Must be {string.Join(", ", dimensions.SkipLast(1))} or {dimensions[^1]}.");
         if (!errors.IsEmpty)
             return new(null, ApiConventions.ValidationProblem(errors));
-        if (await services.FindAsync(serviceId, ct) is null)
+        if (!await exists(ct))
             return new(null, TypedResults.Problem(statusCode: 404, title: "No such service."));
 
-        // One point read per month of each reporting year asked about: the cost follows the periods, never the submissions stored.
+        // One read per month of each reporting year asked about: the cost follows the periods, never the submissions stored.
         var months = ReportBuilder.MonthsToRead(calendar, from, to).ToList();
-        var states = await Task.WhenAll(months.Select(m => reports.ReadStateAsync(serviceId, ReportingCalendar.MonthName(m), by, ct)));
+        var states = await Task.WhenAll(months.Select(m => readMonth(ReportingCalendar.MonthName(m), by, ct)));
         var byMonth = months.Zip(states).Where(x => x.Second is not null).ToDictionary(x => x.First, x => x.Second!);
-        var instruments = await catalog.GetAllAsync(ct);
-        return new(ReportBuilder.Build(serviceId, calendar, from, to, byMonth.GetValueOrDefault, options.Value.MinCellSize, now,
-            respondentOf: id => instruments.TryGetValue(id, out var instrument) ? instrument.Respondent : Domain.Instruments.Respondent.Person, by: by), null);
+        return new(ReportBuilder.Build(reportId, calendar, from, to, byMonth.GetValueOrDefault, options.Value.MinCellSize, now,
+            respondentOf: RespondentOf(await catalog.GetAllAsync(ct)), by: by), null);
     }
 
     /// <summary>The period some number of periods before another, or the calendar's first where that runs out.</summary>
@@ -121,6 +171,7 @@ public sealed class ReportFunctions(ReportSource source)
     [QueryParameter("from", "First period, in the granularity: YYYY-MM, YYYY-Qn or YYYY. Default: 11 months, 3 quarters or 2 years before 'to'.")]
     [QueryParameter("to", "Last period, in the granularity. Default: the current one. At most 120 months in all.")]
     [QueryParameter("by", "team, setting or peerWorker: adds `groups`, the same figures per value of the submissions' context, under the same disclosure control.")]
+    [QueryParameter("benchmark", "network: adds `benchmark`, the network's pooled figures for the same periods, for a service that shares; a pooled figure shows only where the rest of the pool is empty or publishable.")]
     public async Task<IResult> GetAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reports/{serviceId}")] HttpRequest request, string serviceId)
     {
         var loaded = await source.LoadAsync(request, serviceId, request.HttpContext.RequestAborted);
@@ -129,6 +180,7 @@ public sealed class ReportFunctions(ReportSource source)
         return WantsCsv(request) ? ReportCsv.Respond(report) : TypedResults.Ok(report);
     }
 
-    private static bool WantsCsv(HttpRequest request) =>
+    /// <summary>Whether the caller asked for the figures as CSV (Accept: text/csv).</summary>
+    public static bool WantsCsv(HttpRequest request) =>
         request.GetTypedHeaders().Accept.Any(a => a.MediaType.Equals("text/csv", StringComparison.OrdinalIgnoreCase));
 }

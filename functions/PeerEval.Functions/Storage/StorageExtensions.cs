@@ -25,6 +25,7 @@ public sealed class StorageOptions
 public sealed class StorageNames(string prefix)
 {
     public const string SubmissionQueueName = "submissions";
+    public const string NetworkQueueName = "network";
 
     public string Submissions => prefix + "submissions";
     public string Participants => prefix + "participants";
@@ -37,12 +38,14 @@ public sealed class StorageNames(string prefix)
     public string Invitations => prefix + "invitations";
     public string SubmissionQueue => prefix + SubmissionQueueName;
     public string PoisonQueue => SubmissionQueue + "-poison";
+    public string NetworkQueue => prefix + NetworkQueueName;
+    public string NetworkPoisonQueue => NetworkQueue + "-poison";
 
     public IEnumerable<string> Tables => [Submissions, Participants, Reports, Keys, Services, Instruments, Failures, AuditLog, Invitations];
-    public IEnumerable<string> Queues => [SubmissionQueue, PoisonQueue];
+    public IEnumerable<string> Queues => [SubmissionQueue, PoisonQueue, NetworkQueue, NetworkPoisonQueue];
 }
 
-/// <summary>The app's storage: one table client per table, and the submission queues.</summary>
+/// <summary>The app's storage: one table client per table, and the submission and network queues.</summary>
 public sealed class StorageClients(TableServiceClient tables, QueueServiceClient queues, StorageNames names)
 {
     public StorageNames Names => names;
@@ -57,6 +60,8 @@ public sealed class StorageClients(TableServiceClient tables, QueueServiceClient
     public TableClient Invitations { get; } = tables.GetTableClient(names.Invitations);
     public QueueClient SubmissionQueue { get; } = queues.GetQueueClient(names.SubmissionQueue);
     public QueueClient PoisonQueue { get; } = queues.GetQueueClient(names.PoisonQueue);
+    public QueueClient NetworkQueue { get; } = queues.GetQueueClient(names.NetworkQueue);
+    public QueueClient NetworkPoisonQueue { get; } = queues.GetQueueClient(names.NetworkPoisonQueue);
     public TableServiceClient TableService => tables;
 
     public async Task CreateIfMissingAsync(CancellationToken cancellationToken)
