@@ -15,7 +15,8 @@ public sealed class PoisonMessages(Storage.StorageClients storage, SubmissionSto
         logger.LogWarning("Message {MessageId} failed {DequeueCount} times and is poisoned: {Reason}", messageId, dequeueCount, reason);
         await storage.Failures.UpsertEntityAsync(new TableEntity(storage.Names.PoisonQueue, messageId)
         {
-            ["Message"] = messageText.Length > 1024 ? messageText[..1024] : messageText,
+            // The reference, not what the message carries of the submission: a failure record is no copy of it.
+            ["Message"] = message?.Reference.ToJson() ?? (messageText.Length > 1024 ? messageText[..1024] : messageText),
             ["Reason"] = reason,
             ["DequeueCount"] = dequeueCount,
             ["FailedAt"] = clock.GetUtcNow(),
@@ -52,7 +53,8 @@ public sealed class PoisonMessages(Storage.StorageClients storage, SubmissionSto
                     await submissions.SetStatusAsync(message.ServiceId, message.SubmissionId, SubmissionStatus.Queued, null, ct);
                 if (!erased)
                 {
-                    await storage.SubmissionQueue.SendMessageAsync(poisoned.MessageText, ct);
+                    // The reference alone: the row changed since intake (rejected, queued again), so it is read afresh.
+                    await storage.SubmissionQueue.SendMessageAsync(message?.Reference.ToJson() ?? poisoned.MessageText, ct);
                     replayed++;
                 }
                 await storage.PoisonQueue.DeleteMessageAsync(poisoned.MessageId, poisoned.PopReceipt, ct);
