@@ -25,13 +25,13 @@ public sealed class Aggregator(SubmissionStore submissions, ParticipantLedger le
     public async Task<IReadOnlyList<MessageResult>> ProcessAsync(IReadOnlyList<string> messages, CancellationToken ct)
     {
         var parsed = messages.Select(Parse).ToList();
-        var valid = parsed.Where(p => p.Succeeded).Select(p => p.Message!).Distinct().ToList();
+        var valid = parsed.Where(p => p.Succeeded).Select(p => p.Message!).DistinctBy(m => m.Key).ToList();
         if (valid.Count == 0)
             return parsed;
         try
         {
             var failures = await FoldAsync(valid, ct);
-            return parsed.Select(p => p.Succeeded && failures.TryGetValue(p.Message!, out var reason) ? p with { FailureReason = reason } : p).ToList();
+            return parsed.Select(p => p.Succeeded && failures.TryGetValue(p.Message!.Key, out var reason) ? p with { FailureReason = reason } : p).ToList();
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
@@ -57,34 +57,31 @@ public sealed class Aggregator(SubmissionStore submissions, ParticipantLedger le
     }
 
     /// <summary>Returns the messages that cannot succeed, with why; throws on anything worth retrying.</summary>
-    private async Task<Dictionary<SubmissionMessage, string>> FoldAsync(IReadOnlyList<SubmissionMessage> messages, CancellationToken ct)
+    private async Task<Dictionary<(string, string), string>> FoldAsync(IReadOnlyList<SubmissionMessage> messages, CancellationToken ct)
     {
-        var failures = new Dictionary<SubmissionMessage, string>();
-        var loaded = await Task.WhenAll(messages.Select(async m => (Message: m, Submission: await submissions.FindAsync(m.ServiceId, m.SubmissionId, ct))));
+        var failures = new Dictionary<(string, string), string>();
+        // What intake carried in the message is not read back; a bare reference (a replay) is.
+        var loaded = await Task.WhenAll(messages.Select(async m => (Message: m, Submission: m.Carried ?? await submissions.FindAsync(m.ServiceId, m.SubmissionId, ct))));
 
         var toFold = new List<StoredSubmission>();
         foreach (var (message, submission) in loaded)
         {
             if (submission is null)
-                failures[message] = "No stored submission matches this message.";
+                failures[message.Key] = "No stored submission matches this message.";
             else if (submission.Status == SubmissionStatus.Erased)
                 continue; // erased after it was queued: nothing left to count
             else if (submission.Observation is null)
-                failures[message] = "The stored submission has no observation to aggregate.";
+                failures[message.Key] = "The stored submission has no observation to aggregate.";
             else
                 toFold.Add(submission);
         }
 
-        var participants = new List<ParticipantState>();
-        await Parallel.ForEachAsync(
-            toFold.GroupBy(s => (s.ServiceId, s.ParticipantHash)),
-            new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = ct },
-            async (group, token) =>
-            {
-                var state = await ledger.RecordAsync(group.Key.ServiceId, group.Key.ParticipantHash, group.Select(s => s.Observation!).ToList(), token);
-                lock (participants)
-                    participants.Add(state);
-            });
+        // A person is taken as new only if every message of theirs in the batch came from intake finding no history.
+        var newcomer = loaded.Where(l => l.Submission is not null).ToLookup(l => (l.Message.ServiceId, l.Submission!.ParticipantHash), l => l.Message.NewParticipant && l.Message.Carried is not null);
+        var participants = (await Task.WhenAll(toFold.GroupBy(s => s.ServiceId).Select(service => ledger.RecordAllAsync(service.Key,
+            service.GroupBy(s => s.ParticipantHash)
+                .Select(p => (p.Key, (IReadOnlyList<Domain.Aggregation.Observation>)p.Select(s => s.Observation!).ToList(), newcomer[(service.Key, p.Key)].All(n => n)))
+                .ToList(), ct)))).SelectMany(p => p).ToList();
 
         await ApplyToReportsAsync(participants, ct);
         if (await submissions.MarkAggregatedAsync(toFold, ct) is { Count: > 0 } changed)
@@ -93,14 +90,16 @@ public sealed class Aggregator(SubmissionStore submissions, ParticipantLedger le
     }
 
     /// <summary>
-    /// An erasure that landed after these submissions were read may have run before this fold added them
-    /// to a history. The erasure marked them first, and this fold checks after writing, so one of the two
-    /// always sees the other: whatever it added of an erased submission, it takes back here.
+    /// An erasure that landed after these submissions were read (or, for what the message carried, after
+    /// intake stored them) may have run before this fold added them to a history. The erasure marked them
+    /// first, and this fold checks after writing, so one of the two always sees the other: whatever it added
+    /// of an erased submission, it takes back here. So too a rejected one (a stray copy of a poisoned
+    /// message): rejected never counts.
     /// </summary>
     private async Task TakeBackErasedAsync(IReadOnlyList<StoredSubmission> changed, IReadOnlyList<ParticipantState> written, CancellationToken ct)
     {
         var now = await Task.WhenAll(changed.Select(s => submissions.FindAsync(s.ServiceId, s.SubmissionId, ct)));
-        foreach (var participant in changed.Zip(now).Where(x => x.Second is null or { Status: SubmissionStatus.Erased })
+        foreach (var participant in changed.Zip(now).Where(x => x.Second is null or { Status: SubmissionStatus.Erased or SubmissionStatus.Rejected })
                      .GroupBy(x => (x.First.ServiceId, x.First.ParticipantHash), x => x.First.SubmissionId))
         {
             var (serviceId, hash) = participant.Key;

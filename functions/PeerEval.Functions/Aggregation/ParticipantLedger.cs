@@ -16,7 +16,8 @@ public sealed class ParticipantState
         Version = version;
         History = history;
         ContributionsByMonth = Contributions.Compute(history);
-        Months = earlierMonths.Union(ContributionsByMonth.Keys).ToHashSet(StringComparer.Ordinal);
+        EarlierMonths = earlierMonths.ToHashSet(StringComparer.Ordinal);
+        Months = EarlierMonths.Union(ContributionsByMonth.Keys).ToHashSet(StringComparer.Ordinal);
     }
 
     public string ServiceId { get; }
@@ -27,6 +28,9 @@ public sealed class ParticipantState
 
     /// <summary>Every month contributed to at this or any earlier version, so a month the participant leaves is withdrawn from.</summary>
     public IReadOnlySet<string> Months { get; }
+
+    /// <summary>Every month contributed to at an earlier version: only these can hold a row of the participant's yet.</summary>
+    public IReadOnlySet<string> EarlierMonths { get; }
 }
 
 /// <summary>
@@ -37,14 +41,83 @@ public sealed class ParticipantLedger(Storage.StorageClients storage)
 {
     private const int MaxAttempts = 20;
 
-    /// <summary>Adds observations not yet recorded (a redelivery adds nothing) and returns the participant's current state.</summary>
-    public Task<ParticipantState> RecordAsync(string serviceId, string participantHash, IReadOnlyList<Observation> observations, CancellationToken ct) =>
-        ChangeAsync(serviceId, participantHash, history =>
+    /// <summary>History characters per transaction: well inside its 4 MB, with room for the rest of each row.</summary>
+    private const int MaxTransactionText = 2_000_000;
+
+    /// <summary>
+    /// Adds observations not yet recorded (a redelivery adds nothing) to many participants of one service and
+    /// returns their current states. Their rows are written together, in entity-group transactions: each row
+    /// is updated under the ETag it was read with, or, for a person intake found new, added without a read
+    /// (an add fails if the row exists after all). Should a transaction fail so, its participants are
+    /// recorded one by one, each read afresh and retried.
+    /// </summary>
+    public async Task<IReadOnlyList<ParticipantState>> RecordAllAsync(
+        string serviceId, IReadOnlyList<(string Hash, IReadOnlyList<Observation> Observations, bool New)> participants, CancellationToken ct)
+    {
+        var planned = await Task.WhenAll(participants.Select(async p =>
         {
-            var known = history.Select(o => o.SubmissionId).ToHashSet(StringComparer.Ordinal);
-            var added = observations.Where(o => !known.Contains(o.SubmissionId)).DistinctBy(o => o.SubmissionId).ToList();
-            return added.Count == 0 ? null : [.. history, .. added];
-        }, ct);
+            var entity = p.New ? null : (await storage.Participants.GetEntityIfExistsAsync<TableEntity>(serviceId, p.Hash, cancellationToken: ct)) is { HasValue: true } r ? r.Value! : null;
+            var current = entity is null ? new ParticipantState(serviceId, p.Hash, 0, [], []) : Read(entity);
+            var next = WithAdded(current.History, p.Observations) is { } history ? new ParticipantState(serviceId, p.Hash, current.Version + 1, history, current.Months) : null;
+            return new PlannedChange(p.Observations, entity, current, next);
+        }));
+
+        var states = planned.Where(p => p.Next is null).Select(p => p.Current).ToList();
+        var chunk = new List<PlannedChange>();
+        var text = 0;
+        foreach (var change in planned.Where(p => p.Next is not null))
+        {
+            if (chunk.Count == Storage.EntityGroup.MaxOperations || chunk.Count > 0 && text + change.TextLength > MaxTransactionText)
+            {
+                states.AddRange(await WriteTogetherAsync(serviceId, chunk, ct));
+                chunk.Clear();
+                text = 0;
+            }
+            chunk.Add(change);
+            text += change.TextLength;
+        }
+        if (chunk.Count > 0)
+            states.AddRange(await WriteTogetherAsync(serviceId, chunk, ct));
+        return states;
+    }
+
+    /// <summary>A participant's row as read (null: none, or not read for a newcomer), their state, and the state to write.</summary>
+    private sealed record PlannedChange(IReadOnlyList<Observation> Observations, TableEntity? Entity, ParticipantState Current, ParticipantState? Next)
+    {
+        public TableEntity Row { get; } = Next is null ? null! : Write(Next);
+
+        public int TextLength => Row.Sum(p => p.Value is string v ? v.Length : 0);
+    }
+
+    private async Task<IReadOnlyList<ParticipantState>> WriteTogetherAsync(string serviceId, IReadOnlyList<PlannedChange> changes, CancellationToken ct)
+    {
+        var group = new Storage.EntityGroup(serviceId);
+        foreach (var change in changes)
+            if (change.Entity is null)
+                group.Add(TableTransactionActionType.Add, change.Row);
+            else
+                group.Add(TableTransactionActionType.UpdateReplace, change.Row, change.Entity.ETag);
+        try
+        {
+            await group.SubmitAsync(storage.Participants, ct);
+            return changes.Select(c => c.Next!).ToList();
+        }
+        catch (TableTransactionFailedException e) when (e.Status is 404 or 409 or 412)
+        {
+            // Someone wrote one of these rows since (or a newcomer was not new after all): nothing was applied; one by one.
+            var states = new List<ParticipantState>();
+            foreach (var change in changes)
+                states.Add(await ChangeAsync(serviceId, change.Current.ParticipantHash, history => WithAdded(history, change.Observations), ct));
+            return states;
+        }
+    }
+
+    private static IReadOnlyList<Observation>? WithAdded(IReadOnlyList<Observation> history, IReadOnlyList<Observation> observations)
+    {
+        var known = history.Select(o => o.SubmissionId).ToHashSet(StringComparer.Ordinal);
+        var added = observations.Where(o => !known.Contains(o.SubmissionId)).DistinctBy(o => o.SubmissionId).ToList();
+        return added.Count == 0 ? null : [.. history, .. added];
+    }
 
     /// <summary>Takes submissions out of the history, where they are there; null when none was.</summary>
     public async Task<ParticipantState?> RemoveAsync(string serviceId, string participantHash, IReadOnlyCollection<string> submissionIds, CancellationToken ct)

@@ -13,7 +13,8 @@ public sealed class PoisonMessages(Storage.StorageClients storage, SubmissionSto
 {
     public async Task RecordAsync(string messageId, string messageText, SubmissionMessage? message, string reason, long dequeueCount, CancellationToken ct)
     {
-        await RecordReasonAsync(storage.Names.PoisonQueue, messageId, messageText, reason, dequeueCount, ct);
+        // The reference, not what the message carries of the submission: a failure record is no copy of it.
+        await RecordReasonAsync(storage.Names.PoisonQueue, messageId, message?.Reference.ToJson() ?? messageText, reason, dequeueCount, ct);
         // An erased submission stays erased: a tombstone is never shown as rejected, nor replayed.
         if (message is null || (await submissions.FindAsync(message.ServiceId, message.SubmissionId, ct))?.Status == SubmissionStatus.Erased)
             return;
@@ -46,9 +47,10 @@ public sealed class PoisonMessages(Storage.StorageClients storage, SubmissionSto
     public async Task<int> ReplayAsync(CancellationToken ct) =>
         await ReplayAsync(storage.PoisonQueue, storage.SubmissionQueue, AdmitSubmissionAsync, ct)
         // A network fold reads everything afresh, so its messages go back as they are.
-        + await ReplayAsync(storage.NetworkPoisonQueue, storage.NetworkQueue, (_, _) => Task.FromResult(true), ct);
+        + await ReplayAsync(storage.NetworkPoisonQueue, storage.NetworkQueue, (text, _) => Task.FromResult<string?>(text), ct);
 
-    private async Task<int> ReplayAsync(QueueClient poison, QueueClient work, Func<string, CancellationToken, Task<bool>> admit, CancellationToken ct)
+    /// <param name="admit">What goes back to the work queue for a poison message, or null for nothing.</param>
+    private async Task<int> ReplayAsync(QueueClient poison, QueueClient work, Func<string, CancellationToken, Task<string?>> admit, CancellationToken ct)
     {
         var replayed = 0;
         while (true)
@@ -58,9 +60,9 @@ public sealed class PoisonMessages(Storage.StorageClients storage, SubmissionSto
                 return replayed;
             foreach (var poisoned in batch)
             {
-                if (await admit(poisoned.MessageText, ct))
+                if (await admit(poisoned.MessageText, ct) is { } text)
                 {
-                    await work.SendMessageAsync(poisoned.MessageText, ct);
+                    await work.SendMessageAsync(text, ct);
                     replayed++;
                 }
                 await poison.DeleteMessageAsync(poisoned.MessageId, poisoned.PopReceipt, ct);
@@ -68,15 +70,18 @@ public sealed class PoisonMessages(Storage.StorageClients storage, SubmissionSto
         }
     }
 
-    /// <summary>A submission goes back queued, unless it was erased meanwhile.</summary>
-    private async Task<bool> AdmitSubmissionAsync(string text, CancellationToken ct)
+    /// <summary>
+    /// A submission goes back queued, unless it was erased meanwhile, as its reference alone: the row
+    /// changed since intake (rejected, queued again), so it is read afresh.
+    /// </summary>
+    private async Task<string?> AdmitSubmissionAsync(string text, CancellationToken ct)
     {
         var message = ReadMessage(text);
         if (message is not null && (await submissions.FindAsync(message.ServiceId, message.SubmissionId, ct))?.Status == SubmissionStatus.Erased)
-            return false;
+            return null;
         if (message is not null)
             await submissions.SetStatusAsync(message.ServiceId, message.SubmissionId, SubmissionStatus.Queued, null, ct);
-        return true;
+        return message?.Reference.ToJson() ?? text;
     }
 
     private static SubmissionMessage? ReadMessage(string text)

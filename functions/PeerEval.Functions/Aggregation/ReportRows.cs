@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
@@ -31,9 +33,37 @@ public sealed class ReportRows(Storage.StorageClients storage)
     /// </summary>
     public async Task ApplyAsync(string serviceId, string month, IReadOnlyList<ParticipantState> participants, CancellationToken ct)
     {
-        foreach (var chunk in participants.DistinctBy(p => p.ParticipantHash).Chunk(EntityGroup.MaxOperations - 1))
-            await ApplyChunkAsync(PartitionKey(serviceId, month), month, chunk, ct);
+        var partitionKey = PartitionKey(serviceId, month);
+        // One fold of this worker writes a month at a time: two would only void each other's transaction
+        // (both conditional on the same totals) and read the month again.
+        var gate = _gates[(StringComparer.Ordinal.GetHashCode(partitionKey) & int.MaxValue) % _gates.Length];
+        await gate.WaitAsync(ct);
+        try
+        {
+            foreach (var chunk in participants.DistinctBy(p => p.ParticipantHash).Chunk(EntityGroup.MaxOperations - 1))
+                await ApplyChunkAsync(partitionKey, month, chunk, ct);
+        }
+        finally
+        {
+            gate.Release();
+        }
     }
+
+    /// <summary>Months share these by hash, so the gates stay few however many months there are.</summary>
+    private readonly SemaphoreSlim[] _gates = Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
+
+    /// <summary>
+    /// A month's totals and figure groups as this worker last wrote (or read) them, and the totals' ETag
+    /// after that write. Every write of a month changes its totals, so while that ETag holds nothing in
+    /// the month has changed since, and the next transaction (conditional on it) need not read them again;
+    /// if it no longer holds, the transaction fails and the month is read afresh.
+    /// </summary>
+    private sealed record MonthSnapshot(ETag ETag, string Totals, ImmutableDictionary<string, string> Groups);
+
+    /// <summary>Months kept; beyond this the snapshots are dropped (a hot month is written again soon and kept again).</summary>
+    private const int MaxSnapshots = 4096;
+
+    private readonly ConcurrentDictionary<string, MonthSnapshot> _snapshots = new(StringComparer.Ordinal);
 
     private async Task ApplyChunkAsync(string partitionKey, string month, IReadOnlyList<ParticipantState> participants, CancellationToken ct)
     {
@@ -42,14 +72,16 @@ public sealed class ReportRows(Storage.StorageClients storage)
             // The totals first, then the other rows: a row can then only be newer than the totals we hold, and
             // whoever made it newer also changed the totals' ETag (every transaction writes them), so our
             // transaction fails and we read again. Reading both at once could pair an old row with newer
-            // totals and withdraw a contribution twice.
-            var totalsResponse = await storage.Reports.GetEntityIfExistsAsync<TableEntity>(partitionKey, StateRow, cancellationToken: ct);
-            // A participant at version 1 has never contributed before, so the first attempt adds its row
-            // without reading it; should a row exist after all, the Add voids the transaction and the retry reads.
-            var rows = await Task.WhenAll(participants.Select(p => attempt == 1 && p.Version == 1
+            // totals and withdraw a contribution twice. Totals this worker wrote last are as good as read.
+            var snapshot = _snapshots.GetValueOrDefault(partitionKey);
+            var totals = snapshot is not null ? null : await ReadAsync(partitionKey, StateRow, ct) is { HasValue: true } read ? read.Value! : null;
+            var totalsText = snapshot?.Totals ?? (totals is null ? null : EntityText.Read(totals, "State"));
+            ETag? totalsETag = snapshot?.ETag ?? totals?.ETag;
+            // A participant has no row in a month it never contributed to at an earlier version, so the first
+            // attempt adds its row without reading it; should a row exist after all, the Add voids the transaction and the retry reads.
+            var rows = await Task.WhenAll(participants.Select(p => attempt == 1 && !p.EarlierMonths.Contains(month)
                 ? Task.FromResult<NullableResponse<TableEntity>?>(null)
                 : ReadAsync(partitionKey, p.ParticipantHash, ct)));
-            var totals = totalsResponse.HasValue ? totalsResponse.Value! : null;
 
             var changes = participants.Zip(rows)
                 .Select(x => (Participant: x.First, Row: x.Second, Stored: x.Second is { HasValue: true } r ? r.Value! : null))
@@ -66,12 +98,12 @@ public sealed class ReportRows(Storage.StorageClients storage)
                 await ApplyChunkAsync(partitionKey, month, participants.Skip(participants.Count / 2).ToList(), ct);
                 return;
             }
-            var totalsText = totals is null ? null : EntityText.Read(totals, "State");
             var allKeys = ReportState.GroupKeysOf(totalsText).ToHashSet(StringComparer.Ordinal);
-            var groupRows = (await Task.WhenAll(groupKeys.Where(allKeys.Contains).Select(k => ReadAsync(partitionKey, GroupRowPrefix + k, ct))))
-                .Where(r => r is { HasValue: true }).Select(r => r!.Value!).ToList();
-            var state = ReportState.Assemble(totalsText,
-                groupRows.Select(r => KeyValuePair.Create(r.RowKey[GroupRowPrefix.Length..], EntityText.Read(r, "State")!)));
+            var known = snapshot?.Groups ?? ImmutableDictionary.Create<string, string>(StringComparer.Ordinal);
+            var fetched = await Task.WhenAll(groupKeys.Where(k => allKeys.Contains(k) && !known.ContainsKey(k)).Select(k => ReadAsync(partitionKey, GroupRowPrefix + k, ct)));
+            known = known.SetItems(fetched.Where(r => r is { HasValue: true })
+                .Select(r => KeyValuePair.Create(r!.Value!.RowKey[GroupRowPrefix.Length..], EntityText.Read(r.Value, "State")!)));
+            var state = ReportState.Assemble(totalsText, groupKeys.Where(known.ContainsKey).Select(k => KeyValuePair.Create(k, known[k])));
 
             var group = new EntityGroup(partitionKey);
             foreach (var (participant, row, old, contribution) in changes)
@@ -80,49 +112,61 @@ public sealed class ReportRows(Storage.StorageClients storage)
                     state.Withdraw(old);
                 if (contribution is not null)
                     state.Add(contribution);
-                group.Add(row is null ? TableTransactionActionType.Add : TableTransactionActionType.UpsertReplace, new TableEntity(partitionKey, participant.ParticipantHash)
+                group.Add(row is { HasValue: true } ? TableTransactionActionType.UpsertReplace : TableTransactionActionType.Add, new TableEntity(partitionKey, participant.ParticipantHash)
                 {
                     ["Version"] = participant.Version,
                     // An empty contribution is kept as a marker of the version, so a stale writer cannot revive it.
                     ["Contribution"] = contribution is null ? "" : JsonSerializer.Serialize(contribution, DomainJson.Options),
                 });
             }
-            var existing = groupRows.Select(r => r.RowKey[GroupRowPrefix.Length..]).ToHashSet(StringComparer.Ordinal);
             foreach (var key in groupKeys)
             {
                 if (state.Groups.ContainsKey(key))
                 {
+                    var text = state.SerializeGroup(key);
                     var groupRow = new TableEntity(partitionKey, GroupRowPrefix + key);
-                    EntityText.Write(groupRow, "State", state.SerializeGroup(key));
+                    EntityText.Write(groupRow, "State", text);
                     group.Add(TableTransactionActionType.UpsertReplace, groupRow);
+                    allKeys.Add(key);
+                    known = known.SetItem(key, text);
                 }
-                else if (existing.Contains(key))
+                else
                 {
-                    group.Add(TableTransactionActionType.Delete, new TableEntity(partitionKey, GroupRowPrefix + key), ETag.All);
+                    if (known.ContainsKey(key))
+                        group.Add(TableTransactionActionType.Delete, new TableEntity(partitionKey, GroupRowPrefix + key), ETag.All);
+                    allKeys.Remove(key);
+                    known = known.Remove(key);
                 }
             }
 
-            foreach (var key in groupKeys)
-                if (state.Groups.ContainsKey(key))
-                    allKeys.Add(key);
-                else
-                    allKeys.Remove(key);
             var newTotals = new TableEntity(partitionKey, StateRow);
-            EntityText.Write(newTotals, "State", state.SerializeTotals(allKeys));
-            if (totals is null)
+            var newTotalsText = state.SerializeTotals(allKeys);
+            EntityText.Write(newTotals, "State", newTotalsText);
+            if (totalsETag is not { } etag)
                 group.Add(TableTransactionActionType.Add, newTotals);
             else
-                group.Add(TableTransactionActionType.UpdateReplace, newTotals, totals.ETag);
+                group.Add(TableTransactionActionType.UpdateReplace, newTotals, etag);
+            IReadOnlyList<Response> written;
             try
             {
-                await group.SubmitAsync(storage.Reports, ct);
-                return;
+                written = await group.SubmitAsync(storage.Reports, ct);
             }
-            catch (TableTransactionFailedException e) when (e.Status is 409 or 412 && attempt < MaxAttempts)
+            catch (Exception e)
             {
-                // Another worker changed this month first: read again and redo the deltas.
+                // Refused, or failed with its outcome unknown (it may have landed): what we knew of the month is void.
+                if (snapshot is not null)
+                    _snapshots.TryRemove(KeyValuePair.Create(partitionKey, snapshot));
+                if (e is not TableTransactionFailedException { Status: 404 or 409 or 412 } || attempt >= MaxAttempts)
+                    throw;
+                // Another writer changed this month first (or removed it): read again and redo the deltas.
                 await Task.Delay(Random.Shared.Next(1, 10 * Math.Min(attempt, 10)), ct);
+                continue;
             }
+            if (_snapshots.Count >= MaxSnapshots)
+                _snapshots.Clear();
+            if (written[^1].Headers.ETag is { } after)
+                _snapshots[partitionKey] = new MonthSnapshot(after, newTotalsText, known);
+            return;
         }
     }
 

@@ -32,9 +32,7 @@ public sealed class EntityGroup(string partitionKey)
         return this;
     }
 
-    public async Task SubmitAsync(TableClient table, CancellationToken cancellationToken)
-    {
-        if (_actions.Count > 0)
-            await table.SubmitTransactionAsync(_actions, cancellationToken);
-    }
+    /// <summary>Submits the operations; returns each one's response (its row's new ETag), in the order added.</summary>
+    public async Task<IReadOnlyList<Azure.Response>> SubmitAsync(TableClient table, CancellationToken cancellationToken) =>
+        _actions.Count > 0 ? (await table.SubmitTransactionAsync(_actions, cancellationToken)).Value : [];
 }

@@ -75,15 +75,15 @@ public sealed class SubmissionIntake(
             participantHash = hasher.Hash(serviceId, submission.ParticipantRef);
         }
         var limit = options.Value.MaxSubmissionsPerParticipant;
-        if (errors.IsEmpty && !submission.Anonymous && await ledger.CountAsync(serviceId, participantHash, ct) >= limit
-            && await store.FindAsync(serviceId, submission.SubmissionId, ct) is null) // a retry of a stored one is still fine
+        var held = submission.Anonymous || !errors.IsEmpty ? 0 : await ledger.CountAsync(serviceId, participantHash, ct);
+        if (held >= limit && await store.FindAsync(serviceId, submission.SubmissionId, ct) is null) // a retry of a stored one is still fine
             errors.Add(form is null ? "participantRef" : "$", $"This person already has {limit} submissions here, the most one person can have.");
         if (!errors.IsEmpty)
             return new IntakeResult(null, errors, default);
         // Claimed last, once nothing else can refuse the answers, so a refusal never uses up the invitation.
         if (invitation is not null && !await invitations.ClaimAsync(invitation, submission.SubmissionId, ct))
             return new IntakeResult(submission, errors, AcceptOutcome.InvitationUsed);
-        var outcome = await store.AcceptAsync(serviceId, submission, participantHash, ct);
+        var outcome = await store.AcceptAsync(serviceId, submission, participantHash, newParticipant: held == 0, ct);
         return new IntakeResult(submission, errors, outcome);
     }
 

@@ -17,9 +17,29 @@ public static class SubmissionStatus
     public const string Erased = "erased";
 }
 
-/// <summary>The queue message: only where to find the stored submission, never its content.</summary>
-public sealed record SubmissionMessage(string ServiceId, string SubmissionId)
+/// <summary>
+/// The queue message: where the stored submission is and, from intake, what aggregation needs of it (the
+/// participant's pseudonym, the observation, the row's ETag as stored), so the aggregator need not read the
+/// row back. The ETag makes that safe: marking the row aggregated is conditional on it, so a row changed
+/// meanwhile (an erasure) is looked at again. A message with the reference alone (a replay) is read as before.
+/// </summary>
+public sealed record SubmissionMessage(
+    string ServiceId, string SubmissionId, string? Participant = null, Observation? Observation = null, string? ETag = null, bool NewParticipant = false)
 {
+    /// <summary>Which submission: two messages for one submission are the same work.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public (string ServiceId, string SubmissionId) Key => (ServiceId, SubmissionId);
+
+    /// <summary>The submission as intake stored it, when the message carries it.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public StoredSubmission? Carried => Participant is { Length: > 0 } && Observation is not null && ETag is { Length: > 0 }
+        ? new StoredSubmission(ServiceId, SubmissionId, Participant, SubmissionStatus.Queued, null, Observation, new ETag(ETag))
+        : null;
+
+    /// <summary>The reference alone: what failure records and replays keep, never the content.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public SubmissionMessage Reference => new(ServiceId, SubmissionId);
+
     public string ToJson() => JsonSerializer.Serialize(this, DomainJson.Options);
 }
 
@@ -65,8 +85,10 @@ public sealed class SubmissionStore(Storage.StorageClients storage, TimeProvider
     /// <summary>
     /// Stores the submission, then enqueues it. A repeat of the same body re-enqueues while still queued,
     /// so a client retry after a failed enqueue heals it; aggregation counts each submission once anyway.
+    /// <paramref name="newParticipant"/> says intake found no history for the person: a hint that lets
+    /// the aggregator add their history without reading it first (an add fails if it exists after all).
     /// </summary>
-    public async Task<AcceptOutcome> AcceptAsync(string serviceId, SubmissionRequest request, string participantHash, CancellationToken cancellationToken)
+    public async Task<AcceptOutcome> AcceptAsync(string serviceId, SubmissionRequest request, string participantHash, bool newParticipant, CancellationToken cancellationToken)
     {
         var observation = Observation.From(request);
         var bodyHash = BodyHash(request, participantHash);
@@ -83,9 +105,10 @@ public sealed class SubmissionStore(Storage.StorageClients storage, TimeProvider
         };
 
         var outcome = AcceptOutcome.Accepted;
+        ETag stored;
         try
         {
-            await storage.Submissions.AddEntityAsync(entity, cancellationToken);
+            stored = (await storage.Submissions.AddEntityAsync(entity, cancellationToken)).Headers.ETag ?? default;
         }
         catch (RequestFailedException e) when (e.Status == 409)
         {
@@ -95,8 +118,10 @@ public sealed class SubmissionStore(Storage.StorageClients storage, TimeProvider
             if (existing.GetString(Columns.Status) != SubmissionStatus.Queued)
                 return AcceptOutcome.Repeated;
             outcome = AcceptOutcome.Repeated;
+            stored = existing.ETag;
         }
-        await storage.SubmissionQueue.SendMessageAsync(new SubmissionMessage(serviceId, request.SubmissionId).ToJson(), cancellationToken);
+        var message = new SubmissionMessage(serviceId, request.SubmissionId, participantHash, observation, stored.ToString(), newParticipant);
+        await storage.SubmissionQueue.SendMessageAsync(message.ToJson(), cancellationToken);
         return outcome;
     }
 
