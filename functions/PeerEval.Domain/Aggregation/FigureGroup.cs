@@ -18,6 +18,9 @@ public sealed record Breakdown(string Dimension, string Value)
     /// <summary>What every key of this dimension starts with, so readers can fetch one dimension's rows.</summary>
     public static string PrefixOf(string dimension) => dimension + "=";
 
+    /// <summary>What every key of this part starts with.</summary>
+    public string KeyPrefix => $"{PrefixOf(Dimension)}{Value}|";
+
     /// <summary>The parts a submission's context puts it in: one per dimension it gives a value for.</summary>
     public static IEnumerable<Breakdown> Of(SupportContext? context)
     {
@@ -58,7 +61,7 @@ public sealed record FigureGroup(FigureKind Kind, string Instrument = "", string
     /// <summary>Whether a key names a figure of the whole service rather than of one part of a breakdown.</summary>
     public static bool IsWhole(string key) => !key.Contains('=');
 
-    public string Key => Within is null ? BaseKey : $"{Breakdown.PrefixOf(Within.Dimension)}{Within.Value}|{BaseKey}";
+    public string Key => Within is null ? BaseKey : Within.KeyPrefix + BaseKey;
 
     private string BaseKey => Kind switch
     {

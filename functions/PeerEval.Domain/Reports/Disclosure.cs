@@ -114,7 +114,8 @@ public static class Disclosure
             var published = all.ToList();
             while (true)
             {
-                if (ShortfallInPeriods(open, published, byWhole.Key, measure, minCellSize) is var (period, part))
+                var partAtoms = Atoms(open, measure);
+                if (ShortfallInPeriods(partAtoms, published, byWhole.Key, measure, minCellSize) is var (period, part))
                 {
                     // Small over the whole year too, the part (or the rest) is small wherever it is seen:
                     // unpublishing a part settles it for every period at once; otherwise the one period goes.
@@ -131,7 +132,7 @@ public static class Disclosure
                     else
                         break;
                 }
-                else if (ShortfallInTables(wholeAtoms, Atoms(open, measure), published, all, byWhole.Key, measure, minCellSize) is { } exposing)
+                else if (ShortfallInTables(wholeAtoms, partAtoms, published, all, byWhole.Key, measure, minCellSize) is { } exposing)
                     published.Remove(exposing);
                 else
                     break;
@@ -151,9 +152,9 @@ public static class Disclosure
 
     /// <summary>The first residue of the parts' periods, smallest first, in which a published part, or the rest, holds from 1 to k - 1 people.</summary>
     private static (ReportPeriod Period, string? Part)? ShortfallInPeriods(
-        HashSet<ReportPeriod> open, List<string> published, string wholeKey, GroupMeasure measure, int minCellSize)
+        List<(ReportPeriod Period, int Months)> atoms, List<string> published, string wholeKey, GroupMeasure measure, int minCellSize)
     {
-        foreach (var (period, residue) in Atoms(open, measure))
+        foreach (var (period, residue) in atoms)
         {
             var peopleByPart = published.Select(p => measure.People(p, residue)).ToList();
             var shortPart = peopleByPart.FindIndex(p => p > 0 && p < minCellSize);
@@ -189,15 +190,15 @@ public static class Disclosure
                 .Append((Part: null, Cells: Cells(columns, c => RestValues(wholeKey, published, c, measure) > 0)))
                 .Where(r => r.Cells != 0)
                 .ToList();
+            int Months(int cells) => Enumerable.Range(0, columns.Count).Where(i => (cells >> i & 1) == 1).Aggregate(0, (mask, i) => mask | columns[i]);
             for (var chosen = 1; chosen < (1 << columns.Count) - 1; chosen++)
             {
                 var crossing = rows.Where(r => (r.Cells & ~chosen) != 0 && (r.Cells & chosen) != 0).ToList();
                 if (crossing.Count == 0)
                     continue;
-                long Months(int cells) => Enumerable.Range(0, columns.Count).Where(i => (cells >> i & 1) == 1).Aggregate(0, (mask, i) => mask | columns[i]);
                 var people = crossing.Max(r => r.Part is { } part
-                    ? measure.People(part, (int)Months(r.Cells & chosen))
-                    : RestPeople(wholeKey, published, unpublished, (int)Months(r.Cells & chosen), measure));
+                    ? measure.People(part, Months(r.Cells & chosen))
+                    : RestPeople(wholeKey, published, unpublished, Months(r.Cells & chosen), measure));
                 // What a reader subtracts are the rows inside C; unpublishing one of those, or of the crossing rows, changes the sum.
                 var involved = rows.Where(r => r.Part is not null && (r.Cells & chosen) != 0).ToList();
                 if (people < minCellSize && involved.Count > 0)

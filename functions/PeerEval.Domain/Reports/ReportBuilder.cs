@@ -67,11 +67,11 @@ public static class ReportBuilder
             participants = Presence.DistinctPeople(m => months(m)?.Participants, monthSet);
         }
 
-        foreach (var key in states.SelectMany(s => s.Groups.Keys).Distinct(StringComparer.Ordinal))
+        // Told apart by prefix first: a breakdown's month holds every part's keys, and each part reads only its own.
+        foreach (var key in states.SelectMany(s => s.Groups.Keys).Distinct(StringComparer.Ordinal)
+            .Where(k => within is null ? FigureGroup.IsWhole(k) : k.StartsWith(within.KeyPrefix, StringComparison.Ordinal)))
         {
             var group = FigureGroup.Parse(key);
-            if (group.Within != within)
-                continue;
             var merged = new FigureState();
             foreach (var state in states.Select(s => s.Groups.GetValueOrDefault(key)).OfType<FigureState>())
             {

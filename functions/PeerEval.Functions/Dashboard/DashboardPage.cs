@@ -16,11 +16,10 @@ public static class DashboardPage
     private static readonly string Css = ReadCss();
 
     /// <param name="plots">The service's plots first, then each part's, whose ids start with <see cref="DashboardPlots.PartId"/>.</param>
-    /// <param name="requestedBy">The breakdown asked for, kept in the form even when no submission has a value for it.</param>
-    public static string Render(string serviceName, Report report, IReadOnlyList<Plot> plots, string? requestedBy, string nonce)
+    /// <param name="by">The breakdown asked for (the report validated it), kept in the form even when no submission has a value for it.</param>
+    public static string Render(string serviceName, Report report, IReadOnlyList<Plot> plots, string? by, string nonce)
     {
         var serviceId = report.ServiceId;
-        var by = report.Groups?.FirstOrDefault()?.By ?? requestedBy;
         var query = $"granularity={report.Granularity}&from={report.From}&to={report.To}" + (by is null ? "" : $"&by={by}");
         var page = new StringBuilder($"""
             <h1>{E(serviceName)}: outcomes dashboard</h1>
