@@ -52,7 +52,7 @@ public sealed class DashboardFunctions(ReportSource source, ServiceDirectory ser
         var name = (await services.FindAsync(serviceId, ct))?.Name ?? serviceId;
         var nonce = HtmlPages.NewNonce();
         return DashboardPage.Respond(request.HttpContext, nonce,
-            DashboardPage.Render(name, report, await PlotsAsync(report, ct), request.Query["by"].FirstOrDefault(), nonce));
+            DashboardPage.Render(name, report, await PlotsAsync(report, ct), report.Groups is null ? null : request.Query["by"].ToString(), nonce));
     }
 
     [Function("DashboardFiguresCsv")]

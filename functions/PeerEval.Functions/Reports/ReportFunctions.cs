@@ -120,7 +120,8 @@ public sealed class ReportSource(
             errors.Add("from", "Must not be after 'to'.");
         if (errors.IsEmpty && to.LastMonth - from.FirstMonth + 1 > MaxMonths)
             errors.Add("to", $"A report spans at most {MaxMonths} months.");
-        string? by = request.Query["by"];
+        // Empty means none, as an empty from or to means the default: the dashboard's "nothing" sends by=.
+        var by = request.Query["by"].ToString() is { Length: > 0 } asked ? asked : null;
         if (by is not null && !dimensions.Contains(by))
             errors.Add("by", $"Must be {string.Join(", ", dimensions.SkipLast(1))} or {dimensions[^1]}.");
         if (!errors.IsEmpty)

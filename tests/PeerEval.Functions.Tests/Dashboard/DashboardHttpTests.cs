@@ -61,6 +61,13 @@ public sealed partial class DashboardHttpTests(DashboardApp fixture) : IClassFix
         var page = await GetWithCookieAsync(SessionCookie().Match(setCookie).Groups[1].Value, "/api/dashboard/demo?" + DashboardData.Query);
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         Assert.Contains("<svg", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        // The form's "nothing" sends an empty by: the page without a breakdown, not an error.
+        var plain = await GetWithCookieAsync(SessionCookie().Match(setCookie).Groups[1].Value, "/api/dashboard/demo?granularity=month&from=2026-01&to=2026-04&by=");
+        Assert.Equal(HttpStatusCode.OK, plain.StatusCode);
+        var html = await plain.Content.ReadAsStringAsync();
+        Assert.Contains("""<option value="" selected>nothing</option>""", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("team-ward-a-counts-table", html, StringComparison.Ordinal);
     }
 
     [Fact]
