@@ -283,6 +283,58 @@ public sealed class AggregationTests
         Assert.False(year.GetProperty("instruments").GetProperty("hope-core@1").GetProperty("occasions").GetProperty("baseline").GetProperty("suppressed").GetBoolean());
     }
 
+    [Fact]
+    public async Task A_person_answering_eight_instruments_at_every_occasion_of_one_month_with_a_full_context_is_counted_in_every_part()
+    {
+        // 8 instruments x 3 occasions, cells and changes, in the service and 3 parts: 260 figure groups for one
+        // person in one month, more than one transaction's 100 rows unless groups share rows.
+        await using var app = await TestApp.StartAsync(NoSuppression);
+        var admin = app.Client(TestApp.AdminKey);
+        var instruments = Enumerable.Range(1, 8).Select(i => $"load-{i}").ToList();
+        foreach (var id in instruments)
+        {
+            var definition = $$"""
+                { "id": "{{id}}", "version": 1, "title": "Load {{id}}", "higherIsBetter": true,
+                  "items": [ { "id": "a", "text": "Today went well.", "min": 0, "max": 4 }, { "id": "b", "text": "I slept well.", "min": 0, "max": 4 } ],
+                  "scoring": { "method": "mean", "prorateMaxMissing": 0 } }
+                """;
+            Assert.Equal(HttpStatusCode.OK, (await admin.PutAsync($"/api/manage/instruments/{id}", TestApp.Json(definition))).StatusCode);
+        }
+        var occasions = new[] { ("baseline", "2026-05-04", 0), ("followup", "2026-05-14", 2), ("discharge", "2026-05-24", 3) };
+        var ids = new List<string>();
+        foreach (var (occasion, date, answer) in occasions)
+        {
+            var id = Guid.NewGuid().ToString();
+            ids.Add(id);
+            var response = await app.SubmitAsync(new Dictionary<string, object?>
+            {
+                ["submissionId"] = id,
+                ["participantRef"] = "many-instruments",
+                ["occasion"] = occasion,
+                ["completedOn"] = date,
+                ["responses"] = instruments.Select(i => new { instrument = i, answers = new Dictionary<string, int> { ["a"] = answer, ["b"] = answer } }).ToArray(),
+                ["context"] = new { team = "ward-3", setting = "inpatient", peerWorker = "pw-1" },
+            });
+            Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+        }
+        await app.WaitForStatusAsync(ids);
+
+        foreach (var by in new[] { "team", "setting", "peerWorker" })
+        {
+            var report = await app.Client(TestApp.ReportKey).GetFromJsonAsync<JsonElement>($"/api/reports/demo?from=2026-05&to=2026-05&by={by}");
+            var part = Assert.Single(report.GetProperty("groups").EnumerateArray()).GetProperty("periods")[0];
+            foreach (var figures in new[] { report.GetProperty("periods")[0], part })
+                foreach (var id in instruments)
+                {
+                    var instrument = figures.GetProperty("instruments").GetProperty($"{id}@1");
+                    foreach (var (occasion, _, answer) in occasions)
+                        Assert.Equal((1, (double)answer), (instrument.GetProperty("occasions").GetProperty(occasion).GetProperty("n").GetInt32(), instrument.GetProperty("occasions").GetProperty(occasion).GetProperty("mean").GetDouble()));
+                    Assert.Equal(2.0, instrument.GetProperty("change").GetProperty("followup").GetProperty("meanChange").GetDouble());
+                    Assert.Equal(3.0, instrument.GetProperty("change").GetProperty("discharge").GetProperty("meanChange").GetDouble());
+                }
+        }
+    }
+
     /// <summary>A hope-core body whose score is exactly the one given (8..40): answers chosen to sum to it.</summary>
     private static Dictionary<string, object?> Hope(string participant, string occasion, string date, int score, object? stay = null)
     {

@@ -14,15 +14,49 @@ namespace PeerEval.Functions.Aggregation;
 public sealed record StoredMonth(ReportState State, string Version);
 
 /// <summary>
-/// Report rows: partition "{service}|{yyyy-MM}" holds the month's totals ("~state"), one row per figure
-/// group ("~group|{key}": no single row has to hold a whole month, however many values it sees), and one
-/// row per participant with what they contribute to the month and at which participant version.
+/// Report rows: partition "{service}|{yyyy-MM}" holds the month's totals ("~state"), the figure groups a
+/// few to a row ("~groups|{part}{instrument}": one instrument version's cells and changes within one part,
+/// and "~groups|{part}~" the part's other figures, so no row holds a whole month, however many values it
+/// sees), and one row per participant with what they contribute to the month and at which participant version.
 /// </summary>
 public sealed class ReportRows(Storage.StorageClients storage)
 {
     public const string StateRow = "~state";
-    private const string GroupRowPrefix = "~group|";
+    private const string GroupRowPrefix = "~groups|";
     private const int MaxAttempts = 30;
+
+    /// <summary>
+    /// The row a figure group is stored in. A person then touches a few rows of a month (parts times
+    /// instruments), not one per occasion and kind of figure, so their whole change fits one transaction.
+    /// </summary>
+    private static string RowOf(string groupKey)
+    {
+        var group = FigureGroup.Parse(groupKey);
+        return GroupRowPrefix + (group.Within?.KeyPrefix ?? "") + (group.Kind is FigureKind.Cell or FigureKind.Change ? group.Instrument : "~");
+    }
+
+    /// <summary>A row's figure groups as one JSON object, each group's own JSON embedded as it is.</summary>
+    private static string Pack(IEnumerable<KeyValuePair<string, string>> groups)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            foreach (var (key, json) in groups.OrderBy(g => g.Key, StringComparer.Ordinal))
+            {
+                writer.WritePropertyName(key);
+                writer.WriteRawValue(json, skipInputValidation: true);
+            }
+            writer.WriteEndObject();
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    private static IEnumerable<KeyValuePair<string, string>> Unpack(TableEntity row)
+    {
+        using var document = JsonDocument.Parse(EntityText.Read(row, "State") ?? "{}");
+        return document.RootElement.EnumerateObject().Select(g => KeyValuePair.Create(g.Name, g.Value.GetRawText())).ToList();
+    }
 
     public static string PartitionKey(string serviceId, string month) => $"{serviceId}|{month}";
 
@@ -90,8 +124,9 @@ public sealed class ReportRows(Storage.StorageClients storage)
                 .ToList();
             if (changes.Count == 0)
                 return;
-            var groupKeys = changes.SelectMany(c => (c.Old?.Groups.Keys ?? []).Concat(c.New?.Groups.Keys ?? [])).Distinct(StringComparer.Ordinal).ToList();
-            if (1 + changes.Count + groupKeys.Count > EntityGroup.MaxOperations && participants.Count > 1)
+            var groupKeys = changes.SelectMany(c => (c.Old?.Groups.Keys ?? []).Concat(c.New?.Groups.Keys ?? [])).ToHashSet(StringComparer.Ordinal);
+            var touched = groupKeys.Select(RowOf).ToHashSet(StringComparer.Ordinal);
+            if (1 + changes.Count + touched.Count > EntityGroup.MaxOperations && participants.Count > 1)
             {
                 // More rows than one transaction takes: halve, each half a transaction of its own.
                 await ApplyChunkAsync(partitionKey, month, participants.Take(participants.Count / 2).ToList(), ct);
@@ -99,10 +134,13 @@ public sealed class ReportRows(Storage.StorageClients storage)
                 return;
             }
             var allKeys = ReportState.GroupKeysOf(totalsText).ToHashSet(StringComparer.Ordinal);
+            // A row is written whole, so every group already in a row we write must be known first.
+            var rowGroups = allKeys.Union(groupKeys).Select(k => (Key: k, Row: RowOf(k))).Where(g => touched.Contains(g.Row))
+                .GroupBy(g => g.Row, g => g.Key, StringComparer.Ordinal).ToDictionary(r => r.Key, r => r.ToList(), StringComparer.Ordinal);
+            var stored = rowGroups.Where(r => r.Value.Any(allKeys.Contains)).Select(r => r.Key).ToHashSet(StringComparer.Ordinal);
             var known = snapshot?.Groups ?? ImmutableDictionary.Create<string, string>(StringComparer.Ordinal);
-            var fetched = await Task.WhenAll(groupKeys.Where(k => allKeys.Contains(k) && !known.ContainsKey(k)).Select(k => ReadAsync(partitionKey, GroupRowPrefix + k, ct)));
-            known = known.SetItems(fetched.Where(r => r is { HasValue: true })
-                .Select(r => KeyValuePair.Create(r!.Value!.RowKey[GroupRowPrefix.Length..], EntityText.Read(r.Value, "State")!)));
+            var fetched = await Task.WhenAll(stored.Where(r => rowGroups[r].Any(k => allKeys.Contains(k) && !known.ContainsKey(k))).Select(r => ReadAsync(partitionKey, r, ct)));
+            known = known.SetItems(fetched.Where(r => r is { HasValue: true }).SelectMany(r => Unpack(r!.Value!)));
             var state = ReportState.Assemble(totalsText, groupKeys.Where(known.ContainsKey).Select(k => KeyValuePair.Create(k, known[k])));
 
             var group = new EntityGroup(partitionKey);
@@ -119,23 +157,32 @@ public sealed class ReportRows(Storage.StorageClients storage)
                     ["Contribution"] = contribution is null ? "" : JsonSerializer.Serialize(contribution, DomainJson.Options),
                 });
             }
-            foreach (var key in groupKeys)
+            foreach (var (rowKey, keys) in rowGroups)
             {
-                if (state.Groups.ContainsKey(key))
+                var contents = new List<KeyValuePair<string, string>>();
+                foreach (var key in keys)
                 {
-                    var text = state.SerializeGroup(key);
-                    var groupRow = new TableEntity(partitionKey, GroupRowPrefix + key);
-                    EntityText.Write(groupRow, "State", text);
-                    group.Add(TableTransactionActionType.UpsertReplace, groupRow);
+                    if (groupKeys.Contains(key) && state.Groups.ContainsKey(key))
+                        known = known.SetItem(key, state.SerializeGroup(key));
+                    else if (groupKeys.Contains(key) || !known.ContainsKey(key))
+                    {
+                        // Emptied by this change (or listed but no longer stored): no longer a group of the month.
+                        allKeys.Remove(key);
+                        known = known.Remove(key);
+                        continue;
+                    }
                     allKeys.Add(key);
-                    known = known.SetItem(key, text);
+                    contents.Add(KeyValuePair.Create(key, known[key]));
                 }
-                else
+                if (contents.Count > 0)
                 {
-                    if (known.ContainsKey(key))
-                        group.Add(TableTransactionActionType.Delete, new TableEntity(partitionKey, GroupRowPrefix + key), ETag.All);
-                    allKeys.Remove(key);
-                    known = known.Remove(key);
+                    var groupRow = new TableEntity(partitionKey, rowKey);
+                    EntityText.Write(groupRow, "State", Pack(contents));
+                    group.Add(TableTransactionActionType.UpsertReplace, groupRow);
+                }
+                else if (stored.Contains(rowKey))
+                {
+                    group.Add(TableTransactionActionType.Delete, new TableEntity(partitionKey, rowKey), ETag.All);
                 }
             }
 
@@ -192,9 +239,10 @@ public sealed class ReportRows(Storage.StorageClients storage)
         if (await ReadAsync(partitionKey, StateRow, ct) is not { HasValue: true } totals)
             return null;
         var totalsText = EntityText.Read(totals.Value!, "State");
-        var rows = await Task.WhenAll(ReportState.GroupKeysOf(totalsText).Where(groups).Select(k => ReadAsync(partitionKey, GroupRowPrefix + k, ct)));
-        return new StoredMonth(ReportState.Assemble(totalsText, rows.Where(g => g is { HasValue: true })
-            .Select(g => KeyValuePair.Create(g!.Value!.RowKey[GroupRowPrefix.Length..], EntityText.Read(g.Value, "State")!))), totals.Value!.ETag.ToString());
+        var keys = ReportState.GroupKeysOf(totalsText).Where(groups).ToHashSet(StringComparer.Ordinal);
+        var rows = await Task.WhenAll(keys.Select(RowOf).Distinct(StringComparer.Ordinal).Select(r => ReadAsync(partitionKey, r, ct)));
+        return new StoredMonth(ReportState.Assemble(totalsText, rows.Where(r => r is { HasValue: true }).SelectMany(r => Unpack(r!.Value!)).Where(g => keys.Contains(g.Key))),
+            totals.Value!.ETag.ToString());
     }
 
     /// <summary>The month's version (the ETag of its totals) by one point read, or null where nothing was recorded.</summary>
