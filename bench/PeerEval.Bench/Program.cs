@@ -323,28 +323,14 @@ async Task StoreDirectlyAsync(TableClient table, string service, int n, DateOnly
 {
     var random = new Random(42);
     var threshold = PeerEval.Domain.Instruments.BuiltInInstruments.HopeCore.ReliableChange!.Threshold;
-    var batches = Enumerable.Range(0, n).Select(i =>
+    await DirectSubmissions.StoreAsync(table, service, Enumerable.Range(0, n).Select(i =>
     {
         var participant = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes($"{service}-{i / 4}")));
         var date = first.AddMonths((i / 4) % (months - 3) + i % 4).AddDays(random.Next(28));
         var observation = new Observation($"s{i:D7}", i % 4 == 0 ? Occasion.Baseline : Occasion.Followup, date,
             [new ScoredInstrument("hope-core", random.Next(8, 41), true, threshold)], null);
-        return new TableEntity(service, observation.SubmissionId)
-        {
-            ["Participant"] = participant,
-            ["Occasion"] = observation.Occasion.ToName(),
-            ["CompletedOn"] = date.ToString("yyyy-MM-dd"),
-            ["Observation"] = JsonSerializer.Serialize(observation, DomainJson.Options),
-            ["Status"] = "queued",
-        };
-    }).Chunk(EntityGroup.MaxOperations);
-    await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (rows, ct) =>
-    {
-        var group = new EntityGroup(service);
-        foreach (var row in rows)
-            group.Add(TableTransactionActionType.UpsertReplace, row);
-        await group.SubmitAsync(table, ct);
-    });
+        return DirectSubmissions.Row(service, participant, observation);
+    }));
 }
 
 // When the app received a submission and when its figures were in the report rows.

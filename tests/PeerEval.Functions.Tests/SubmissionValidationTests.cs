@@ -139,6 +139,37 @@ public sealed class SubmissionValidationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_burst_that_passes_intake_before_any_of_it_is_counted_still_stops_at_the_limit_and_the_rest_end_rejected_with_the_reason()
+    {
+        await using var app = await TestApp.StartAsync(new Dictionary<string, string?>
+        {
+            ["PeerEval:Intake:MaxSubmissionsPerParticipant"] = "3",
+            ["PeerEval:Reporting:MinCellSize"] = "0",
+            ["AzureFunctionsJobHost:extensions:queues:maxDequeueCount"] = "2",
+        });
+        var bodies = Enumerable.Range(1, 12).Select(day => Hope("bursty", "followup", $"2026-03-{day:D2}", Uniform(3))).ToList();
+        var answers = await Task.WhenAll(bodies.Select(b => app.SubmitAsync(b)));
+        var accepted = bodies.Zip(answers).Where(x => x.Second.StatusCode == HttpStatusCode.Accepted).Select(x => (string)x.First["submissionId"]!).ToList();
+        Assert.All(answers, a => Assert.True(a.StatusCode is HttpStatusCode.Accepted or HttpStatusCode.BadRequest, a.StatusCode.ToString()));
+        Assert.True(accepted.Count > 3, $"only {accepted.Count} passed intake: the burst did not get ahead of aggregation");
+
+        var admin = app.Client(TestApp.AdminKey);
+        async Task<string[]> StatusesAsync() => await Task.WhenAll(accepted.Select(async id =>
+            (await admin.GetFromJsonAsync<JsonElement>($"/api/services/demo/submissions/{id}")).GetProperty("status").GetString()!));
+        var statuses = await StatusesAsync();
+        for (var i = 0; i < 300 && statuses.Any(s => s == "queued"); i++)
+        {
+            await Task.Delay(100);
+            statuses = await StatusesAsync();
+        }
+        Assert.Equal(3, statuses.Count(s => s == "aggregated"));
+        Assert.Equal(accepted.Count - 3, statuses.Count(s => s == "rejected"));
+        var rejected = accepted.Zip(statuses).First(x => x.Second == "rejected").First;
+        Assert.Contains("3 submissions", (await admin.GetFromJsonAsync<JsonElement>($"/api/services/demo/submissions/{rejected}")).GetProperty("reason").GetString());
+        Assert.Equal(3, (await app.ReportAsync("2026-03", "2026-03")).GetProperty("periods")[0].GetProperty("submissions").GetInt32());
+    }
+
+    [Fact]
     public async Task The_participant_reference_is_stored_only_as_a_keyed_hash()
     {
         var body = Hope("NHS-1234567", "baseline", "2026-03-01", Uniform(3));

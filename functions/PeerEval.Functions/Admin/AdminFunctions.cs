@@ -147,7 +147,7 @@ public sealed class AdminFunctions(ServiceDirectory services, ApiKeyStore keys, 
         TypedResults.Ok(await poison.ListAsync(request.HttpContext.RequestAborted));
 
     [Function("ReplayPoisonMessages")]
-    [ProducesResponseType(200)]
+    [ProducesResponseType<ReplayResult>(200)]
     public async Task<IResult> ReplayPoisonAsync([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "manage/poison/replay")] HttpRequest request) =>
-        TypedResults.Ok(new { replayed = await poison.ReplayAsync(request.HttpContext.RequestAborted) });
+        TypedResults.Ok(await poison.ReplayAsync(request.HttpContext.RequestAborted));
 }

@@ -18,7 +18,8 @@ public sealed record MessageResult(string? FailureReason, SubmissionMessage? Mes
 /// participant and one transaction per report month, however many messages touch it. Each step is
 /// idempotent, so a crash anywhere is healed by redelivery.
 /// </summary>
-public sealed class Aggregator(SubmissionStore submissions, ParticipantLedger ledger, ReportRows reports, Network.NetworkFeed network, ILogger<Aggregator> logger)
+public sealed class Aggregator(
+    SubmissionStore submissions, ParticipantLedger ledger, ReportRows reports, Network.NetworkFeed network, Microsoft.Extensions.Options.IOptions<IntakeOptions> cap, ILogger<Aggregator> logger)
 {
     private const int Parallelism = 8;
 
@@ -60,61 +61,74 @@ public sealed class Aggregator(SubmissionStore submissions, ParticipantLedger le
     private async Task<Dictionary<(string, string), string>> FoldAsync(IReadOnlyList<SubmissionMessage> messages, CancellationToken ct)
     {
         var failures = new Dictionary<(string, string), string>();
-        // What intake carried in the message is not read back; a bare reference (a replay) is.
-        var loaded = await Task.WhenAll(messages.Select(async m => (Message: m, Submission: m.Carried ?? await submissions.FindAsync(m.ServiceId, m.SubmissionId, ct))));
-
-        var toFold = new List<StoredSubmission>();
-        foreach (var (message, submission) in loaded)
+        var toFold = new List<(SubmissionMessage Message, StoredSubmission Submission)>();
+        var toCarry = new List<StoredSubmission>();
+        foreach (var message in messages)
         {
-            if (submission is null)
+            if (message.Carried is { } carried)
+                toFold.Add((message, carried));
+            else if (await submissions.FindAsync(message.ServiceId, message.SubmissionId, ct) is not { } stored)
                 failures[message.Key] = "No stored submission matches this message.";
-            else if (submission.Status == SubmissionStatus.Erased)
-                continue; // erased after it was queued: nothing left to count
-            else if (submission.Observation is null)
+            else if (stored.Status != SubmissionStatus.Queued)
+                continue; // counted, rejected or erased already: nothing to do
+            else if (stored.Observation is null)
                 failures[message.Key] = "The stored submission has no observation to aggregate.";
             else
-                toFold.Add(submission);
+                toCarry.Add(stored);
         }
+        // A bare reference (sent by hand, or a stray copy) is not folded as it is: should a try fail after adding the
+        // submission to a history, and the row be erased before the retry, the retry could not tell whose history to
+        // take it back from. It goes back to the queue carrying the row, and every retry of that message can.
+        await Task.WhenAll(toCarry.Select(s => submissions.EnqueueAsync(s, ct)));
 
         // A person is taken as new only if every message of theirs in the batch came from intake finding no history.
-        var newcomer = loaded.Where(l => l.Submission is not null).ToLookup(l => (l.Message.ServiceId, l.Submission!.ParticipantHash), l => l.Message.NewParticipant && l.Message.Carried is not null);
-        var participants = (await Task.WhenAll(toFold.GroupBy(s => s.ServiceId).Select(service => ledger.RecordAllAsync(service.Key,
+        var newcomer = toFold.ToLookup(f => (f.Message.ServiceId, f.Submission.ParticipantHash), f => f.Message.NewParticipant);
+        var participants = (await Task.WhenAll(toFold.Select(f => f.Submission).GroupBy(s => s.ServiceId).Select(service => ledger.RecordAllAsync(service.Key,
             service.GroupBy(s => s.ParticipantHash)
                 .Select(p => (p.Key, (IReadOnlyList<Domain.Aggregation.Observation>)p.Select(s => s.Observation!).ToList(), newcomer[(service.Key, p.Key)].All(n => n)))
                 .ToList(), ct)))).SelectMany(p => p).ToList();
 
         await ApplyToReportsAsync(participants, ct);
-        if (await submissions.MarkAggregatedAsync(toFold, ct) is { Count: > 0 } changed)
-            await TakeBackErasedAsync(changed, participants, ct);
+        // What a full history did not take stays unmarked and fails, so it ends rejected, with the reason.
+        var held = participants.SelectMany(p => p.History.Select(o => (p.ServiceId, o.SubmissionId))).ToHashSet();
+        foreach (var (message, _) in toFold.Where(f => !held.Contains(f.Message.Key)))
+            failures[message.Key] = $"This person already has {cap.Value.MaxSubmissionsPerParticipant} submissions here, the most one person can have.";
+        if (await submissions.MarkAggregatedAsync(toFold.Where(f => held.Contains(f.Message.Key)).Select(f => f.Submission).ToList(), ct) is { Count: > 0 } changed)
+            await TakeBackChangedAsync(changed, participants, ct);
         return failures;
     }
 
     /// <summary>
-    /// An erasure that landed after these submissions were read (or, for what the message carried, after
-    /// intake stored them) may have run before this fold added them to a history. The erasure marked them
-    /// first, and this fold checks after writing, so one of the two always sees the other: whatever it added
-    /// of an erased submission, it takes back here. So too a rejected one (a stray copy of a poisoned
-    /// message): rejected never counts.
+    /// An erasure that landed after intake stored these submissions may have run before this fold added them to a
+    /// history. The erasure marked them first, and this fold checks after writing, so one of the two always sees the
+    /// other: whatever it added of an erased submission, it takes back here. So too a rejected one (a copy of a
+    /// poisoned message): rejected never counts. Should this fold fail before it gets here, its retry does it.
+    /// A row queued again since (a replay, whose message may have been folded away as a duplicate of this one) is
+    /// counted now, so it is marked as it is now.
     /// </summary>
-    private async Task TakeBackErasedAsync(IReadOnlyList<StoredSubmission> changed, IReadOnlyList<ParticipantState> written, CancellationToken ct)
+    private async Task TakeBackChangedAsync(IReadOnlyList<StoredSubmission> changed, IReadOnlyList<ParticipantState> written, CancellationToken ct)
     {
         var now = await Task.WhenAll(changed.Select(s => submissions.FindAsync(s.ServiceId, s.SubmissionId, ct)));
         foreach (var participant in changed.Zip(now).Where(x => x.Second is null or { Status: SubmissionStatus.Erased or SubmissionStatus.Rejected })
                      .GroupBy(x => (x.First.ServiceId, x.First.ParticipantHash), x => x.First.SubmissionId))
         {
             var (serviceId, hash) = participant.Key;
-            if (!await ledger.ExistsAsync(serviceId, hash, ct))
-            {
-                // The erasure finished (and removed the person's rows) before this fold wrote its months:
-                // withdraw what this fold wrote, as a version after it, and remove the rows again.
-                var ours = written.First(p => p.ServiceId == serviceId && p.ParticipantHash == hash);
-                await ForgetAsync(new ParticipantState(serviceId, hash, ours.Version + 1, [], ours.Months), ct);
-            }
-            else if (await ledger.RemoveAsync(serviceId, hash, participant.ToHashSet(), ct) is { } state)
-            {
-                await (state.History.Count == 0 ? ForgetAsync(state, ct) : ApplyToReportsAsync([state], ct));
-            }
+            var ours = written.First(p => p.ServiceId == serviceId && p.ParticipantHash == hash);
+            await TakeBackAsync(serviceId, hash, participant.ToHashSet(StringComparer.Ordinal), ours.Months, ct);
         }
+        if (await submissions.MarkAggregatedAsync(now.OfType<StoredSubmission>().Where(s => s.Status == SubmissionStatus.Queued).ToList(), ct) is { Count: > 0 } again)
+            throw new InvalidOperationException($"{again.Count} submission(s) changed twice while being marked aggregated; trying again.");
+    }
+
+    /// <summary>
+    /// Takes submissions back out of a participant's history and out of every month a fold wrote them to, even
+    /// where the erasure removed the history and its rows meanwhile: the months are written again from what the
+    /// history holds now, at a later version, and a history left empty is forgotten, rows and all.
+    /// </summary>
+    public async Task TakeBackAsync(string serviceId, string participantHash, IReadOnlyCollection<string> submissionIds, IReadOnlyCollection<string> monthsWritten, CancellationToken ct)
+    {
+        if (await ledger.TakeOutAsync(serviceId, participantHash, submissionIds, monthsWritten, ct) is { } state)
+            await (state.History.Count == 0 ? ForgetAsync(state, ct) : ApplyToReportsAsync([state], ct));
     }
 
     /// <summary>
@@ -126,18 +140,6 @@ public sealed class Aggregator(SubmissionStore submissions, ParticipantLedger le
         await ApplyToReportsAsync([emptied], ct);
         await reports.DeleteParticipantAsync(emptied, ct);
         await ledger.DeleteIfEmptyAsync(emptied.ServiceId, emptied.ParticipantHash, ct);
-    }
-
-    /// <summary>
-    /// Takes a rejected submission back out of its participant's history and the months it touched:
-    /// rejected never counts, live or in a rebuild.
-    /// </summary>
-    public async Task WithdrawAsync(string serviceId, string submissionId, CancellationToken ct)
-    {
-        if (await submissions.FindAsync(serviceId, submissionId, ct) is not { } submission)
-            return;
-        if (await ledger.RemoveAsync(serviceId, submission.ParticipantHash, [submissionId], ct) is { } participant)
-            await ApplyToReportsAsync([participant], ct);
     }
 
     /// <summary>

@@ -37,7 +37,7 @@ public sealed class ParticipantState
 /// One row per participant (partition: service, row: participant hash) holding their observations.
 /// Every change bumps the version under an ETag, which orders the report writes that follow.
 /// </summary>
-public sealed class ParticipantLedger(Storage.StorageClients storage)
+public sealed class ParticipantLedger(Storage.StorageClients storage, TimeProvider clock, Microsoft.Extensions.Options.IOptions<Submissions.IntakeOptions> intake)
 {
     private const int MaxAttempts = 20;
 
@@ -45,8 +45,8 @@ public sealed class ParticipantLedger(Storage.StorageClients storage)
     private const int MaxTransactionText = 2_000_000;
 
     /// <summary>
-    /// Adds observations not yet recorded (a redelivery adds nothing) to many participants of one service and
-    /// returns their current states. Their rows are written together, in entity-group transactions: each row
+    /// Adds observations not yet recorded (a redelivery adds nothing, and no history goes past the cap) to many
+    /// participants of one service and returns their current states. Their rows are written together, in entity-group transactions: each row
     /// is updated under the ETag it was read with, or, for a person intake found new, added without a read
     /// (an add fails if the row exists after all). Should a transaction fail so, its participants are
     /// recorded one by one, each read afresh and retried.
@@ -58,7 +58,7 @@ public sealed class ParticipantLedger(Storage.StorageClients storage)
         {
             var entity = p.New ? null : (await storage.Participants.GetEntityIfExistsAsync<TableEntity>(serviceId, p.Hash, cancellationToken: ct)) is { HasValue: true } r ? r.Value! : null;
             var current = entity is null ? new ParticipantState(serviceId, p.Hash, 0, [], []) : Read(entity);
-            var next = WithAdded(current.History, p.Observations) is { } history ? new ParticipantState(serviceId, p.Hash, current.Version + 1, history, current.Months) : null;
+            var next = WithAdded(current.History, p.Observations) is { } history ? new ParticipantState(serviceId, p.Hash, NextVersion(current.Version), history, current.Months) : null;
             return new PlannedChange(p.Observations, entity, current, next);
         }));
 
@@ -107,25 +107,40 @@ public sealed class ParticipantLedger(Storage.StorageClients storage)
             // Someone wrote one of these rows since (or a newcomer was not new after all): nothing was applied; one by one.
             var states = new List<ParticipantState>();
             foreach (var change in changes)
-                states.Add(await ChangeAsync(serviceId, change.Current.ParticipantHash, history => WithAdded(history, change.Observations), ct));
+                states.Add(await ChangeAsync(serviceId, change.Current.ParticipantHash, current => WithAdded(current.History, change.Observations), [], ct));
             return states;
         }
     }
 
-    private static IReadOnlyList<Observation>? WithAdded(IReadOnlyList<Observation> history, IReadOnlyList<Observation> observations)
+    /// <summary>
+    /// The history with the observations not yet recorded (a redelivery adds nothing), up to the per-person cap:
+    /// intake refuses a person at the cap, but a burst can pass intake before any of it is counted, and the cap
+    /// is what keeps a history inside one row. What the history does not take, the caller sees is not in it.
+    /// </summary>
+    private IReadOnlyList<Observation>? WithAdded(IReadOnlyList<Observation> history, IReadOnlyList<Observation> observations)
     {
         var known = history.Select(o => o.SubmissionId).ToHashSet(StringComparer.Ordinal);
-        var added = observations.Where(o => !known.Contains(o.SubmissionId)).DistinctBy(o => o.SubmissionId).ToList();
+        var added = observations.Where(o => !known.Contains(o.SubmissionId)).DistinctBy(o => o.SubmissionId)
+            .Take(Math.Max(0, intake.Value.MaxSubmissionsPerParticipant - history.Count)).ToList();
         return added.Count == 0 ? null : [.. history, .. added];
     }
 
-    /// <summary>Takes submissions out of the history, where they are there; null when none was.</summary>
-    public async Task<ParticipantState?> RemoveAsync(string serviceId, string participantHash, IReadOnlyCollection<string> submissionIds, CancellationToken ct)
+    /// <summary>
+    /// Takes submissions out of the history and adds the months a fold may have written them to, so the state
+    /// returned reaches every month that can hold them, even where the row was deleted and written anew since.
+    /// Null when there is nothing to withdraw: the history holds none of them, lists those months already, and is
+    /// not empty (an empty one is returned, so that a take-back that failed after emptying it is finished).
+    /// </summary>
+    public async Task<ParticipantState?> TakeOutAsync(
+        string serviceId, string participantHash, IReadOnlyCollection<string> submissionIds, IReadOnlyCollection<string> monthsWritten, CancellationToken ct)
     {
-        var removed = false;
-        var state = await ChangeAsync(serviceId, participantHash, history =>
-            (removed = history.Any(o => submissionIds.Contains(o.SubmissionId))) ? history.Where(o => !submissionIds.Contains(o.SubmissionId)).ToList() : null, ct);
-        return removed ? state : null;
+        var changed = false;
+        var state = await ChangeAsync(serviceId, participantHash, current =>
+        {
+            changed = current.History.Any(o => submissionIds.Contains(o.SubmissionId)) || !current.Months.IsSupersetOf(monthsWritten);
+            return changed ? current.History.Where(o => !submissionIds.Contains(o.SubmissionId)).ToList() : null;
+        }, monthsWritten, ct);
+        return changed || state is { Version: > 0, History.Count: 0 } ? state : null;
     }
 
     /// <summary>Deletes the participant's row if their history is still empty; a row that has gained a submission since stays.</summary>
@@ -146,20 +161,26 @@ public sealed class ParticipantLedger(Storage.StorageClients storage)
 
     /// <summary>Replaces the history outright (rebuild, erasure), always as a new version.</summary>
     public Task<ParticipantState> ReplaceAsync(string serviceId, string participantHash, IReadOnlyList<Observation> history, CancellationToken ct) =>
-        ChangeAsync(serviceId, participantHash, _ => history, ct);
+        ChangeAsync(serviceId, participantHash, _ => history, [], ct);
+
+    /// <summary>
+    /// The version after <paramref name="current"/>, and never below the clock's ticks: a person's row deleted by an
+    /// erasure and written anew (the same person again) still outranks every report row an earlier history left.
+    /// </summary>
+    public long NextVersion(long current) => Math.Max(current + 1, clock.GetUtcNow().UtcTicks);
 
     private async Task<ParticipantState> ChangeAsync(
-        string serviceId, string participantHash, Func<IReadOnlyList<Observation>, IReadOnlyList<Observation>?> change, CancellationToken ct)
+        string serviceId, string participantHash, Func<ParticipantState, IReadOnlyList<Observation>?> change, IEnumerable<string> alsoMonths, CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
         {
             var response = await storage.Participants.GetEntityIfExistsAsync<TableEntity>(serviceId, participantHash, cancellationToken: ct);
             var entity = response.HasValue ? response.Value! : null;
             var current = entity is null ? new ParticipantState(serviceId, participantHash, 0, [], []) : Read(entity);
-            if (change(current.History) is not { } history)
+            if (change(current) is not { } history)
                 return current;
 
-            var next = new ParticipantState(serviceId, participantHash, current.Version + 1, history, current.Months);
+            var next = new ParticipantState(serviceId, participantHash, NextVersion(current.Version), history, current.Months.Union(alsoMonths));
             try
             {
                 var row = Write(next);
@@ -177,9 +198,6 @@ public sealed class ParticipantLedger(Storage.StorageClients storage)
     }
 
     /// <summary>How many submissions the participant's history holds, read without the history itself.</summary>
-    public async Task<bool> ExistsAsync(string serviceId, string participantHash, CancellationToken ct) =>
-        (await storage.Participants.GetEntityIfExistsAsync<TableEntity>(serviceId, participantHash, select: ["Version"], cancellationToken: ct)).HasValue;
-
     public async Task<int> CountAsync(string serviceId, string participantHash, CancellationToken ct)
     {
         var response = await storage.Participants.GetEntityIfExistsAsync<TableEntity>(serviceId, participantHash, select: ["Submissions"], cancellationToken: ct);

@@ -36,9 +36,12 @@ public sealed record SubmissionMessage(
         ? new StoredSubmission(ServiceId, SubmissionId, Participant, SubmissionStatus.Queued, null, Observation, new ETag(ETag))
         : null;
 
-    /// <summary>The reference alone: what failure records and replays keep, never the content.</summary>
+    /// <summary>The reference alone: what failure records keep, never the content.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public SubmissionMessage Reference => new(ServiceId, SubmissionId);
+
+    /// <summary>A message carrying a stored row as it was read, its ETag included.</summary>
+    public static SubmissionMessage Carrying(StoredSubmission row) => new(row.ServiceId, row.SubmissionId, row.ParticipantHash, row.Observation, row.ETag.ToString());
 
     public string ToJson() => JsonSerializer.Serialize(this, DomainJson.Options);
 }
@@ -127,9 +130,20 @@ public sealed class SubmissionStore(Storage.StorageClients storage, TimeProvider
 
     public async Task<StoredSubmission?> FindAsync(string serviceId, string submissionId, CancellationToken cancellationToken)
     {
-        var response = await storage.Submissions.GetEntityIfExistsAsync<TableEntity>(serviceId, submissionId, cancellationToken: cancellationToken);
-        return response.HasValue ? StoredSubmission.From(response.Value!) : null;
+        try
+        {
+            var response = await storage.Submissions.GetEntityIfExistsAsync<TableEntity>(serviceId, submissionId, cancellationToken: cancellationToken);
+            return response.HasValue ? StoredSubmission.From(response.Value!) : null;
+        }
+        catch (RequestFailedException e) when (e.Status == 400)
+        {
+            return null; // an id storage cannot hold (a message sent by hand): no submission has it
+        }
     }
+
+    /// <summary>Queues a stored submission for aggregation, carrying the row as read.</summary>
+    public Task EnqueueAsync(StoredSubmission row, CancellationToken cancellationToken) =>
+        storage.SubmissionQueue.SendMessageAsync(SubmissionMessage.Carrying(row).ToJson(), cancellationToken);
 
     /// <summary>Every stored submission of a service, erased ones included (as tombstones).</summary>
     public async IAsyncEnumerable<StoredSubmission> ListAsync(string serviceId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
@@ -146,12 +160,7 @@ public sealed class SubmissionStore(Storage.StorageClients storage, TimeProvider
     public async Task<IReadOnlyList<StoredSubmission>> MarkAggregatedAsync(IReadOnlyList<StoredSubmission> submissions, CancellationToken cancellationToken)
     {
         var changed = new List<StoredSubmission>();
-        // Marked already (a redelivery): nothing to write, but an erasure since it was read must still be seen.
-        foreach (var marked in submissions.Where(s => s.Status == SubmissionStatus.Aggregated))
-            if ((await storage.Submissions.GetEntityIfExistsAsync<TableEntity>(marked.ServiceId, marked.SubmissionId, select: [Columns.Status], cancellationToken: cancellationToken))
-                is not { HasValue: true } now || now.Value!.ETag != marked.ETag)
-                changed.Add(marked);
-        foreach (var service in submissions.Where(s => s.Status != SubmissionStatus.Aggregated).GroupBy(s => s.ServiceId))
+        foreach (var service in submissions.GroupBy(s => s.ServiceId))
         {
             foreach (var chunk in service.Chunk(EntityGroup.MaxOperations))
             {
@@ -182,9 +191,29 @@ public sealed class SubmissionStore(Storage.StorageClients storage, TimeProvider
         return changed;
     }
 
-    /// <summary>Sets a submission's status (rejected with its reason, or queued again on replay); a missing row is left missing.</summary>
-    public Task SetStatusAsync(string serviceId, string submissionId, string status, string? reason, CancellationToken cancellationToken) =>
-        UpdateIfPresentAsync(new TableEntity(serviceId, submissionId) { [Columns.Status] = status, [Columns.Reason] = reason ?? "" }, cancellationToken);
+    /// <summary>
+    /// Sets a submission's status (rejected with its reason, or queued again on replay) unless it is erased: the
+    /// change is conditional on the row as read, so a tombstone stays one. Returns the row as read (null when there
+    /// is none) and, when the status was set, the row's ETag after.
+    /// </summary>
+    public async Task<(StoredSubmission? Row, ETag? Set)> SetStatusUnlessErasedAsync(string serviceId, string submissionId, string status, string? reason, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var row = await FindAsync(serviceId, submissionId, cancellationToken);
+            if (row is null or { Status: SubmissionStatus.Erased })
+                return (row, null);
+            try
+            {
+                var change = new TableEntity(serviceId, submissionId) { [Columns.Status] = status, [Columns.Reason] = reason ?? "" };
+                return (row, (await storage.Submissions.UpdateEntityAsync(change, row.ETag, TableUpdateMode.Merge, cancellationToken)).Headers.ETag);
+            }
+            catch (RequestFailedException e) when (e.Status is 404 or 412)
+            {
+                // Changed (an erasure?) or removed since it was read: look again.
+            }
+        }
+    }
 
     /// <summary>Turns every submission of one participant into a bare tombstone (id and status only); returns how many.</summary>
     public async Task<int> EraseParticipantAsync(string serviceId, string participantHash, CancellationToken cancellationToken)
@@ -202,18 +231,6 @@ public sealed class SubmissionStore(Storage.StorageClients storage, TimeProvider
 
     private TableEntity AggregatedMark(string serviceId, string submissionId) =>
         new(serviceId, submissionId) { [Columns.Status] = SubmissionStatus.Aggregated, [Columns.AggregatedAt] = clock.GetUtcNow() };
-
-    private async Task UpdateIfPresentAsync(TableEntity change, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await storage.Submissions.UpdateEntityAsync(change, ETag.All, TableUpdateMode.Merge, cancellationToken);
-        }
-        catch (RequestFailedException e) when (e.Status is 404 or 400)
-        {
-            // No such submission (or an id storage cannot hold): nothing to change.
-        }
-    }
 
     private static object AnswersOf(SubmissionRequest request) =>
         request.Responses.Select(r => new
