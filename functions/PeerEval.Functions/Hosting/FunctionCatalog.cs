@@ -6,7 +6,6 @@ using Microsoft.Azure.Functions.Worker;
 
 namespace PeerEval.Functions.Hosting;
 
-/// <summary>One HTTP function as its attributes declare it: the app's only route table.</summary>
 /// <summary>A query parameter a function reads, for the OpenAPI document.</summary>
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = true)]
 public sealed class QueryParameterAttribute(string name, string description) : Attribute
@@ -15,6 +14,7 @@ public sealed class QueryParameterAttribute(string name, string description) : A
     public string Description { get; } = description;
 }
 
+/// <summary>One HTTP function as its attributes declare it: the app's only route table.</summary>
 public sealed record HttpFunction(
     string Name, IReadOnlyList<string> Methods, string Route, string? Policy, IReadOnlyList<ProducesResponseTypeAttribute> Responses, MethodInfo Method)
 {
@@ -31,6 +31,9 @@ public static class FunctionCatalog
 {
     private static readonly ConcurrentDictionary<string, MethodInfo?> ByEntryPoint = new();
 
+    // Declared before HttpFunctions, whose initializer reads policies: the authorization middleware asks on every request.
+    private static readonly ConcurrentDictionary<MethodInfo, string?> Policies = new();
+
     public static IReadOnlyList<HttpFunction> HttpFunctions { get; } = Read();
 
     /// <summary>The method behind an invocation, from the entry point the worker reports ("Namespace.Type.Method").</summary>
@@ -44,7 +47,9 @@ public static class FunctionCatalog
     /// The policy of a function's [Authorize], on the method or else on its class; null for a public
     /// function. An [Authorize] that names no policy is a mistake, refused rather than read as public.
     /// </summary>
-    public static string? PolicyOf(MethodInfo method) =>
+    public static string? PolicyOf(MethodInfo method) => Policies.GetOrAdd(method, ReadPolicy);
+
+    private static string? ReadPolicy(MethodInfo method) =>
         (method.GetCustomAttribute<AuthorizeAttribute>() ?? method.DeclaringType?.GetCustomAttribute<AuthorizeAttribute>()) is { } authorize
             ? authorize.Policy ?? throw new InvalidOperationException($"[Authorize] on {method.DeclaringType?.Name}.{method.Name} names no policy.")
             : null;
