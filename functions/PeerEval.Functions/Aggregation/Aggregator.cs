@@ -92,7 +92,7 @@ public sealed class Aggregator(
         // What a full history did not take stays unmarked and fails, so it ends rejected, with the reason.
         var held = participants.SelectMany(p => p.History.Select(o => (p.ServiceId, o.SubmissionId))).ToHashSet();
         foreach (var (message, _) in toFold.Where(f => !held.Contains(f.Message.Key)))
-            failures[message.Key] = $"This person already has {cap.Value.MaxSubmissionsPerParticipant} submissions here, the most one person can have.";
+            failures[message.Key] = cap.Value.LimitReached;
         if (await submissions.MarkAggregatedAsync(toFold.Where(f => held.Contains(f.Message.Key)).Select(f => f.Submission).ToList(), ct) is { Count: > 0 } changed)
             await TakeBackChangedAsync(changed, participants, ct);
         return failures;

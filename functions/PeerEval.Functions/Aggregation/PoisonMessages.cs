@@ -116,7 +116,7 @@ public sealed class PoisonMessages(Storage.StorageClients storage, SubmissionSto
             await TakeBackAsync(message, row, ct);
             return null;
         }
-        return SubmissionMessage.Carrying(row with { Status = SubmissionStatus.Queued, ETag = etag }).ToJson();
+        return SubmissionMessage.Carrying(row with { ETag = etag }).ToJson();
     }
 
     private static SubmissionMessage? ReadMessage(string text)

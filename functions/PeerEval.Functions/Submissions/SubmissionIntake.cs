@@ -13,6 +13,9 @@ public sealed class IntakeOptions
     /// </summary>
     [System.ComponentModel.DataAnnotations.Range(1, 500)]
     public int MaxSubmissionsPerParticipant { get; set; } = 500;
+
+    /// <summary>Why a submission over the limit is refused: by intake at once, or by aggregation after a burst.</summary>
+    public string LimitReached => $"This person already has {MaxSubmissionsPerParticipant} submissions here, the most one person can have.";
 }
 
 /// <summary>What came of one submission: refused with errors, or stored with an outcome.</summary>
@@ -77,7 +80,7 @@ public sealed class SubmissionIntake(
         var limit = options.Value.MaxSubmissionsPerParticipant;
         var held = submission.Anonymous || !errors.IsEmpty ? 0 : await ledger.CountAsync(serviceId, participantHash, ct);
         if (held >= limit && await store.FindAsync(serviceId, submission.SubmissionId, ct) is null) // a retry of a stored one is still fine
-            errors.Add(form is null ? "participantRef" : "$", $"This person already has {limit} submissions here, the most one person can have.");
+            errors.Add(form is null ? "participantRef" : "$", options.Value.LimitReached);
         if (!errors.IsEmpty)
             return new IntakeResult(null, errors, default);
         // Claimed last, once nothing else can refuse the answers, so a refusal never uses up the invitation.

@@ -21,7 +21,8 @@ public static class SubmissionStatus
 /// The queue message: where the stored submission is and, from intake, what aggregation needs of it (the
 /// participant's pseudonym, the observation, the row's ETag as stored), so the aggregator need not read the
 /// row back. The ETag makes that safe: marking the row aggregated is conditional on it, so a row changed
-/// meanwhile (an erasure) is looked at again. A message with the reference alone (a replay) is read as before.
+/// meanwhile (an erasure) is looked at again. Replays carry the row too; a message with the reference alone
+/// (sent by hand) is read and queued again carrying it, never folded as it is.
 /// </summary>
 public sealed record SubmissionMessage(
     string ServiceId, string SubmissionId, string? Participant = null, Observation? Observation = null, string? ETag = null, bool NewParticipant = false)
