@@ -128,8 +128,9 @@ public sealed class ParticipantLedger(Storage.StorageClients storage, TimeProvid
     /// <summary>
     /// Takes submissions out of the history and adds the months a fold may have written them to, so the state
     /// returned reaches every month that can hold them, even where the row was deleted and written anew since.
-    /// Null when there is nothing to withdraw: the history holds none of them, lists those months already, and is
-    /// not empty (an empty one is returned, so that a take-back that failed after emptying it is finished).
+    /// The state is returned even when the history held none of them: an earlier take-back may have written the
+    /// history and failed before the months, and writing the months again from it is what finishes that.
+    /// Null only where there is no row and no month to withdraw from.
     /// </summary>
     public async Task<ParticipantState?> TakeOutAsync(
         string serviceId, string participantHash, IReadOnlyCollection<string> submissionIds, IReadOnlyCollection<string> monthsWritten, CancellationToken ct)
@@ -140,7 +141,7 @@ public sealed class ParticipantLedger(Storage.StorageClients storage, TimeProvid
             changed = current.History.Any(o => submissionIds.Contains(o.SubmissionId)) || !current.Months.IsSupersetOf(monthsWritten);
             return changed ? current.History.Where(o => !submissionIds.Contains(o.SubmissionId)).ToList() : null;
         }, monthsWritten, ct);
-        return changed || state is { Version: > 0, History.Count: 0 } ? state : null;
+        return changed || state.Version > 0 ? state : null;
     }
 
     /// <summary>Deletes the participant's row if their history is still empty; a row that has gained a submission since stays.</summary>

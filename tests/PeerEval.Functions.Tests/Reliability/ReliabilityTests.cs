@@ -88,6 +88,59 @@ public sealed class ReliabilityTests
     }
 
     [Fact]
+    public async Task A_take_back_that_failed_between_the_history_and_the_months_is_finished_by_the_replay_of_its_poison_message()
+    {
+        await using var app = await TestApp.StartAsync(
+            new Dictionary<string, string?>(NoSuppression) { ["AzureFunctionsJobHost:extensions:queues:maxDequeueCount"] = "2" }, faults: true);
+        var (submissions, reports, failures) = (app.Names.Submissions, app.Names.Reports, app.Names.Failures);
+        var old = Hope("returning", "baseline", "2026-03-05", Uniform(3), new { admittedOn = "2026-02-20", dischargedOn = "2026-03-03" });
+        var oldId = (string)old["submissionId"]!;
+        // The fold of the old submission writes its months, then can never mark it counted; the first such
+        // mark waits while the person is erased and comes back with a new submission.
+        bool MarksOld(StorageRequest r) => r.IsWriteTo(submissions) && r.Path.Contains("$batch") && r.Body.Contains(oldId);
+        var (reached, release) = (new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        var (held, reportsDown) = (0, false);
+        app.Faults!.Hold = async r =>
+        {
+            if (MarksOld(r) && Interlocked.Exchange(ref held, 1) == 0)
+            {
+                reached.SetResult();
+                await release.Task;
+            }
+            // The message is given up on: from here its take-back writes the history, and every month write fails.
+            if (r.IsWriteTo(failures))
+                reportsDown = true;
+        };
+        app.Faults.FailBefore = r => MarksOld(r) || (reportsDown && r.IsWriteTo(reports));
+
+        Assert.Equal(HttpStatusCode.Accepted, (await app.SubmitAsync(old)).StatusCode);
+        await reached.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var admin = app.Client(TestApp.AdminKey);
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsJsonAsync("/api/manage/services/demo/erasures", new { participantRef = "returning" })).StatusCode);
+        var again = Hope("returning", "followup", "2026-03-20", Uniform(4));
+        Assert.Equal(HttpStatusCode.Accepted, (await app.SubmitAsync(again)).StatusCode);
+        await app.WaitForStatusAsync([(string)again["submissionId"]!]);
+
+        // Each try adds the erased submission to the new history and writes it to March; the poison path takes it
+        // out of the history, and its month write fails.
+        release.SetResult();
+        var poison = app.Queue(app.Names.PoisonQueue);
+        for (var i = 0; i < 300 && (await poison.GetPropertiesAsync()).Value.ApproximateMessagesCount == 0; i++)
+            await Task.Delay(100);
+        Assert.True(reportsDown, "the old submission's message was never given up on");
+        app.Faults.FailBefore = _ => false;
+
+        var replay = await (await admin.PostAsync("/api/manage/poison/replay", null)).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(0, replay.GetProperty("failed").GetInt32());
+        var march = (await app.ReportAsync("2026-03", "2026-03")).GetProperty("periods")[0];
+        Assert.Equal(0, march.GetProperty("lengthOfStay").GetProperty("stays").GetInt32());
+        Assert.Equal((1, 1), (march.GetProperty("submissions").GetInt32(), march.GetProperty("participants").GetInt32()));
+        var live = await AggregationTests.ReportTextAsync(app);
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync("/api/manage/services/demo/rebuild", null)).StatusCode);
+        Assert.Equal(live, await AggregationTests.ReportTextAsync(app));
+    }
+
+    [Fact]
     public async Task Erasing_a_participant_removes_their_submissions_recomputes_the_reports_and_is_audited()
     {
         await using var app = await TestApp.StartAsync(NoSuppression);
