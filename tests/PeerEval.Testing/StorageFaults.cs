@@ -43,6 +43,8 @@ public sealed class StorageFaults : IAsyncDisposable
 
     /// <summary>Awaited before a request goes on: a test holds one there to make a race happen in the order it wants.</summary>
     public Func<StorageRequest, Task> Hold { get; set; } = _ => Task.CompletedTask;
+    /// <summary>Awaited once storage has applied a request, before the caller hears back: the caller is held between its write and its next step.</summary>
+    public Func<StorageRequest, Task> HoldAnswer { get; set; } = _ => Task.CompletedTask;
     public Func<StorageRequest, bool> FailBefore { get; set; } = _ => false;
     public Func<StorageRequest, bool> FailAfter { get; set; } = _ => false;
     public int Injected => _injected;
@@ -96,6 +98,7 @@ public sealed class StorageFaults : IAsyncDisposable
                 forward.Content?.Headers.TryAddWithoutValidation(name, values.ToArray());
         }
         using var response = await upstream.SendAsync(forward, context.RequestAborted);
+        await HoldAnswer(request);
         if (FailAfter(request))
         {
             await FailAsync(context, HttpStatusCode.InternalServerError, "Injected fault: the caller crashed after the write.");

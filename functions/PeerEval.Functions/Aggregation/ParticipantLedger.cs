@@ -107,7 +107,7 @@ public sealed class ParticipantLedger(Storage.StorageClients storage, TimeProvid
             // Someone wrote one of these rows since (or a newcomer was not new after all): nothing was applied; one by one.
             var states = new List<ParticipantState>();
             foreach (var change in changes)
-                states.Add(await ChangeAsync(serviceId, change.Current.ParticipantHash, current => WithAdded(current.History, change.Observations), [], ct));
+                states.Add(await ChangeAsync(serviceId, change.Current.ParticipantHash, current => WithAdded(current.History, change.Observations), current => current.Months, ct));
             return states;
         }
     }
@@ -140,7 +140,7 @@ public sealed class ParticipantLedger(Storage.StorageClients storage, TimeProvid
         {
             changed = current.History.Any(o => submissionIds.Contains(o.SubmissionId)) || !current.Months.IsSupersetOf(monthsWritten);
             return changed ? current.History.Where(o => !submissionIds.Contains(o.SubmissionId)).ToList() : null;
-        }, monthsWritten, ct);
+        }, current => current.Months.Union(monthsWritten), ct);
         return changed || state.Version > 0 ? state : null;
     }
 
@@ -160,9 +160,16 @@ public sealed class ParticipantLedger(Storage.StorageClients storage, TimeProvid
         }
     }
 
-    /// <summary>Replaces the history outright (rebuild, erasure), always as a new version.</summary>
+    /// <summary>Replaces the history outright (erasure), always as a new version that still reaches every month the old one did.</summary>
     public Task<ParticipantState> ReplaceAsync(string serviceId, string participantHash, IReadOnlyList<Observation> history, CancellationToken ct) =>
-        ChangeAsync(serviceId, participantHash, _ => history, [], ct);
+        ChangeAsync(serviceId, participantHash, _ => history, current => current.Months, ct);
+
+    /// <summary>
+    /// Replaces the history for a rebuild, which has deleted every report row first: no earlier month holds anything of
+    /// the participant's, so the new version reaches only the months its history contributes to.
+    /// </summary>
+    public Task<ParticipantState> ResetAsync(string serviceId, string participantHash, IReadOnlyList<Observation> history, CancellationToken ct) =>
+        ChangeAsync(serviceId, participantHash, _ => history, _ => [], ct);
 
     /// <summary>
     /// The version after <paramref name="current"/>, and never below the clock's ticks: a person's row deleted by an
@@ -171,7 +178,8 @@ public sealed class ParticipantLedger(Storage.StorageClients storage, TimeProvid
     public long NextVersion(long current) => Math.Max(current + 1, clock.GetUtcNow().UtcTicks);
 
     private async Task<ParticipantState> ChangeAsync(
-        string serviceId, string participantHash, Func<ParticipantState, IReadOnlyList<Observation>?> change, IEnumerable<string> alsoMonths, CancellationToken ct)
+        string serviceId, string participantHash, Func<ParticipantState, IReadOnlyList<Observation>?> change,
+        Func<ParticipantState, IEnumerable<string>> earlierMonths, CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -181,7 +189,7 @@ public sealed class ParticipantLedger(Storage.StorageClients storage, TimeProvid
             if (change(current) is not { } history)
                 return current;
 
-            var next = new ParticipantState(serviceId, participantHash, NextVersion(current.Version), history, current.Months.Union(alsoMonths));
+            var next = new ParticipantState(serviceId, participantHash, NextVersion(current.Version), history, earlierMonths(current));
             try
             {
                 var row = Write(next);

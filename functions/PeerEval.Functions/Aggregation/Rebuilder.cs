@@ -33,7 +33,7 @@ public sealed class Rebuilder(SubmissionStore store, ParticipantLedger ledger, R
 
         var participants = new System.Collections.Concurrent.ConcurrentBag<ParticipantState>();
         await Parallel.ForEachAsync(hashes, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct }, async (hash, token) =>
-            participants.Add(await ledger.ReplaceAsync(serviceId, hash, histories.GetValueOrDefault(hash) ?? [], token)));
+            participants.Add(await ledger.ResetAsync(serviceId, hash, histories.GetValueOrDefault(hash) ?? [], token)));
         await aggregator.ApplyToReportsAsync(participants.Where(p => p.History.Count > 0).ToList(), ct);
         // A history left with nothing (someone erased, whose row a failed step left behind) goes, rows and all.
         await Parallel.ForEachAsync(participants.Where(p => p.History.Count == 0), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct },

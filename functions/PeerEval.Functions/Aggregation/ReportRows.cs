@@ -117,7 +117,9 @@ public sealed class ReportRows(Storage.StorageClients storage)
                 ? Task.FromResult<NullableResponse<TableEntity>?>(null)
                 : ReadAsync(partitionKey, p.ParticipantHash, ct)));
 
-            var changes = participants.Zip(rows)
+            var superseded = await Task.WhenAll(participants.Zip(rows).Select(x => IsSupersededAsync(x.First, month, x.Second, ct)));
+            var changes = participants.Zip(rows, superseded)
+                .Where(x => !x.Third)
                 .Select(x => (Participant: x.First, Row: x.Second, Stored: x.Second is { HasValue: true } r ? r.Value! : null))
                 .Where(x => (x.Stored?.GetInt64("Version") ?? 0) < x.Participant.Version)
                 .Select(x => (x.Participant, x.Row, Old: x.Stored is null ? null : ReadContribution(x.Stored), New: x.Participant.ContributionsByMonth.GetValueOrDefault(month)))
@@ -215,6 +217,21 @@ public sealed class ReportRows(Storage.StorageClients storage)
                 _snapshots[partitionKey] = new MonthSnapshot(after, newTotalsText, known);
             return;
         }
+    }
+
+    /// <summary>
+    /// Whether the participant's history has moved past this version while its row in the month was removed. The row
+    /// of a month the participant contributed to before goes only when they are forgotten (erased, or all taken back)
+    /// or rebuilt, which changes the history first; written now, this stale version would bring back what was erased. So a missing row there is
+    /// checked against the history, read after the row: any erasure that removed the row is seen, and one that comes
+    /// later writes the month's totals before removing rows, which voids this transaction.
+    /// </summary>
+    private async Task<bool> IsSupersededAsync(ParticipantState participant, string month, NullableResponse<TableEntity>? row, CancellationToken ct)
+    {
+        if (row is not { HasValue: false } || !participant.EarlierMonths.Contains(month))
+            return false;
+        var history = await storage.Participants.GetEntityIfExistsAsync<TableEntity>(participant.ServiceId, participant.ParticipantHash, select: ["Version"], cancellationToken: ct);
+        return !history.HasValue || history.Value!.GetInt64("Version") != participant.Version;
     }
 
     private async Task<NullableResponse<TableEntity>?> ReadAsync(string partitionKey, string rowKey, CancellationToken ct) =>

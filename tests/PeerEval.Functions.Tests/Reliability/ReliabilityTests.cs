@@ -141,6 +141,49 @@ public sealed class ReliabilityTests
     }
 
     [Fact]
+    public async Task A_fold_that_read_the_history_before_an_erasure_and_never_reaches_its_check_brings_back_nothing_erased()
+    {
+        await using var app = await TestApp.StartAsync(
+            new Dictionary<string, string?>(NoSuppression) { ["AzureFunctionsJobHost:extensions:queues:maxDequeueCount"] = "2" }, faults: true);
+        var (submissions, reports) = (app.Names.Submissions, app.Names.Reports);
+        var january = Hope("leaving", "baseline", "2026-01-10", Uniform(3));
+        Assert.Equal(HttpStatusCode.Accepted, (await app.SubmitAsync(january)).StatusCode);
+        await app.WaitForStatusAsync([(string)january["submissionId"]!]);
+
+        // The fold of their March submission has written their history (January and March) when the erasure runs
+        // whole; then it can never mark its submission, so it never learns of the erasure itself.
+        var march = Hope("leaving", "followup", "2026-03-10", Uniform(4));
+        var marchId = (string)march["submissionId"]!;
+        var (reached, release) = (new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        var held = 0;
+        app.Faults!.HoldAnswer = async r =>
+        {
+            if (r.IsWriteTo(app.Names.Participants) && r.Body.Contains(marchId) && Interlocked.Exchange(ref held, 1) == 0)
+            {
+                reached.SetResult();
+                await release.Task;
+            }
+        };
+        app.Faults.FailBefore = r => r.IsWriteTo(submissions) && r.Path.Contains("$batch") && r.Body.Contains(marchId);
+        Assert.Equal(HttpStatusCode.Accepted, (await app.SubmitAsync(march)).StatusCode);
+        await reached.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var admin = app.Client(TestApp.AdminKey);
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsJsonAsync("/api/manage/services/demo/erasures", new { participantRef = "leaving" })).StatusCode);
+        release.SetResult();
+
+        var poison = app.Queue(app.Names.PoisonQueue);
+        for (var i = 0; i < 300 && (await poison.GetPropertiesAsync()).Value.ApproximateMessagesCount == 0; i++)
+            await Task.Delay(100);
+        app.Faults.FailBefore = _ => false;
+        Assert.Equal(0, (await (await admin.PostAsync("/api/manage/poison/replay", null)).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("failed").GetInt32());
+
+        foreach (var period in (await app.ReportAsync("2026-01", "2026-03")).GetProperty("periods").EnumerateArray())
+            Assert.Equal((0, 0), (period.GetProperty("submissions").GetInt32(), period.GetProperty("participants").GetInt32()));
+        Assert.Empty(await app.Table(reports).QueryAsync<TableEntity>().Where(r => !r.RowKey.StartsWith('~')).ToListAsync());
+        Assert.Empty(await app.Table(app.Names.Participants).QueryAsync<TableEntity>().ToListAsync());
+    }
+
+    [Fact]
     public async Task Erasing_a_participant_removes_their_submissions_recomputes_the_reports_and_is_audited()
     {
         await using var app = await TestApp.StartAsync(NoSuppression);
