@@ -135,13 +135,13 @@ public sealed class ParticipantLedger(Storage.StorageClients storage, TimeProvid
     public async Task<ParticipantState?> TakeOutAsync(
         string serviceId, string participantHash, IReadOnlyCollection<string> submissionIds, IReadOnlyCollection<string> monthsWritten, CancellationToken ct)
     {
-        var changed = false;
-        var state = await ChangeAsync(serviceId, participantHash, current =>
-        {
-            changed = current.History.Any(o => submissionIds.Contains(o.SubmissionId)) || !current.Months.IsSupersetOf(monthsWritten);
-            return changed ? current.History.Where(o => !submissionIds.Contains(o.SubmissionId)).ToList() : null;
-        }, current => current.Months.Union(monthsWritten), ct);
-        return changed || state.Version > 0 ? state : null;
+        // A written state is never at version 0, so version 0 means no row was there and none was written.
+        var state = await ChangeAsync(serviceId, participantHash,
+            current => current.History.Any(o => submissionIds.Contains(o.SubmissionId)) || !current.Months.IsSupersetOf(monthsWritten)
+                ? current.History.Where(o => !submissionIds.Contains(o.SubmissionId)).ToList()
+                : null,
+            current => current.Months.Union(monthsWritten), ct);
+        return state.Version > 0 ? state : null;
     }
 
     /// <summary>Deletes the participant's row if their history is still empty; a row that has gained a submission since stays.</summary>
@@ -204,6 +204,13 @@ public sealed class ParticipantLedger(Storage.StorageClients storage, TimeProvid
                 await Task.Delay(Random.Shared.Next(5, 20 * attempt), ct);
             }
         }
+    }
+
+    /// <summary>The version of the participant's history, read without the history itself; null when they have no row.</summary>
+    public async Task<long?> VersionAsync(string serviceId, string participantHash, CancellationToken ct)
+    {
+        var response = await storage.Participants.GetEntityIfExistsAsync<TableEntity>(serviceId, participantHash, select: ["Version"], cancellationToken: ct);
+        return response.HasValue ? response.Value!.GetInt64("Version") ?? 0 : null;
     }
 
     /// <summary>How many submissions the participant's history holds, read without the history itself.</summary>

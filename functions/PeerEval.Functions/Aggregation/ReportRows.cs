@@ -19,7 +19,7 @@ public sealed record StoredMonth(ReportState State, string Version);
 /// and "~groups|{part}~" the part's other figures, so no row holds a whole month, however many values it
 /// sees), and one row per participant with what they contribute to the month and at which participant version.
 /// </summary>
-public sealed class ReportRows(Storage.StorageClients storage)
+public sealed class ReportRows(Storage.StorageClients storage, ParticipantLedger ledger)
 {
     public const string StateRow = "~state";
     private const string GroupRowPrefix = "~groups|";
@@ -230,8 +230,7 @@ public sealed class ReportRows(Storage.StorageClients storage)
     {
         if (row is not { HasValue: false } || !participant.EarlierMonths.Contains(month))
             return false;
-        var history = await storage.Participants.GetEntityIfExistsAsync<TableEntity>(participant.ServiceId, participant.ParticipantHash, select: ["Version"], cancellationToken: ct);
-        return !history.HasValue || history.Value!.GetInt64("Version") != participant.Version;
+        return await ledger.VersionAsync(participant.ServiceId, participant.ParticipantHash, ct) != participant.Version;
     }
 
     private async Task<NullableResponse<TableEntity>?> ReadAsync(string partitionKey, string rowKey, CancellationToken ct) =>
