@@ -11,6 +11,7 @@ namespace PeerEval.Functions.Tests.Reliability;
 public sealed class ReliabilityTests
 {
     private static readonly Dictionary<string, string?> NoSuppression = new() { ["PeerEval:Reporting:MinCellSize"] = "0" };
+    private static readonly Dictionary<string, string?> GivenUpAfterTwoTries = new(NoSuppression) { ["AzureFunctionsJobHost:extensions:queues:maxDequeueCount"] = "2" };
 
     [Fact]
     public async Task When_storage_is_down_a_submission_gets_503_with_retry_after_and_nothing_half_stored()
@@ -91,18 +92,18 @@ public sealed class ReliabilityTests
     public async Task A_take_back_that_failed_between_the_history_and_the_months_is_finished_by_the_replay_of_its_poison_message()
     {
         await using var app = await TestApp.StartAsync(
-            new Dictionary<string, string?>(NoSuppression) { ["AzureFunctionsJobHost:extensions:queues:maxDequeueCount"] = "2" }, faults: true);
-        var (submissions, reports, failures) = (app.Names.Submissions, app.Names.Reports, app.Names.Failures);
+            GivenUpAfterTwoTries, faults: true);
+        var (reports, failures) = (app.Names.Reports, app.Names.Failures);
         var old = Hope("returning", "baseline", "2026-03-05", Uniform(3), new { admittedOn = "2026-02-20", dischargedOn = "2026-03-03" });
         var oldId = (string)old["submissionId"]!;
         // The fold of the old submission writes its months, then can never mark it counted; the first such
         // mark waits while the person is erased and comes back with a new submission.
-        bool MarksOld(StorageRequest r) => r.IsWriteTo(submissions) && r.Path.Contains("$batch") && r.Body.Contains(oldId);
+        var marksOld = MarksCounted(app, oldId);
         var (reached, release) = (new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         var (held, reportsDown) = (0, false);
         app.Faults!.Hold = async r =>
         {
-            if (MarksOld(r) && Interlocked.Exchange(ref held, 1) == 0)
+            if (marksOld(r) && Interlocked.Exchange(ref held, 1) == 0)
             {
                 reached.SetResult();
                 await release.Task;
@@ -111,7 +112,7 @@ public sealed class ReliabilityTests
             if (r.IsWriteTo(failures))
                 reportsDown = true;
         };
-        app.Faults.FailBefore = r => MarksOld(r) || (reportsDown && r.IsWriteTo(reports));
+        app.Faults.FailBefore = r => marksOld(r) || (reportsDown && r.IsWriteTo(reports));
 
         Assert.Equal(HttpStatusCode.Accepted, (await app.SubmitAsync(old)).StatusCode);
         await reached.Task.WaitAsync(TimeSpan.FromSeconds(30));
@@ -138,8 +139,8 @@ public sealed class ReliabilityTests
     public async Task A_fold_that_read_the_history_before_an_erasure_and_never_reaches_its_check_brings_back_nothing_erased()
     {
         await using var app = await TestApp.StartAsync(
-            new Dictionary<string, string?>(NoSuppression) { ["AzureFunctionsJobHost:extensions:queues:maxDequeueCount"] = "2" }, faults: true);
-        var (submissions, reports) = (app.Names.Submissions, app.Names.Reports);
+            GivenUpAfterTwoTries, faults: true);
+        var reports = app.Names.Reports;
         var january = Hope("leaving", "baseline", "2026-01-10", Uniform(3));
         Assert.Equal(HttpStatusCode.Accepted, (await app.SubmitAsync(january)).StatusCode);
         await app.WaitForStatusAsync([(string)january["submissionId"]!]);
@@ -158,7 +159,7 @@ public sealed class ReliabilityTests
                 await release.Task;
             }
         };
-        app.Faults.FailBefore = r => r.IsWriteTo(submissions) && r.Path.Contains("$batch") && r.Body.Contains(marchId);
+        app.Faults.FailBefore = MarksCounted(app, marchId);
         Assert.Equal(HttpStatusCode.Accepted, (await app.SubmitAsync(march)).StatusCode);
         await reached.Task.WaitAsync(TimeSpan.FromSeconds(30));
         var admin = app.Client(TestApp.AdminKey);
@@ -172,6 +173,10 @@ public sealed class ReliabilityTests
         Assert.Empty(await app.Table(reports).QueryAsync<TableEntity>().Where(r => !r.RowKey.StartsWith('~')).ToListAsync());
         Assert.Empty(await app.Table(app.Names.Participants).QueryAsync<TableEntity>().ToListAsync());
     }
+
+    /// <summary>The aggregator marking the submission counted: the one transaction on the submissions table that names it.</summary>
+    private static Func<StorageRequest, bool> MarksCounted(TestApp app, string submissionId) =>
+        r => r.IsWriteTo(app.Names.Submissions) && r.Path.EndsWith("/$batch", StringComparison.Ordinal) && r.Body.Contains(submissionId, StringComparison.Ordinal);
 
     /// <summary>Waits until a message has been given up on, then ends the faults and replays the poison queue in full.</summary>
     private static async Task ReplayOnceGivenUpAsync(TestApp app, HttpClient admin)
